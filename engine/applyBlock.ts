@@ -1,0 +1,113 @@
+/**
+ * @module The state transition: one block of verified transactions at a block time.
+ *
+ * Steps, in order:
+ * 1. oracle: every OracleReport of the block is checked and tallied; markets meeting the quorum take the
+ *    median (oracle.ts). Reports go first so that every order of the block sees the block's prices.
+ * 2. user transactions in block order: authorization (signer is the account), nonce, then the handler.
+ *    A handler validates everything before its first write, so a rejected transaction writes nothing; its
+ *    nonce is still consumed, so the signed message can never execute later (replay of a once-rejected order
+ *    when margin has grown back).
+ * 3. invariants: no touched book is crossed. A violation throws InvariantViolation: the caller must drop the
+ *    state it passed in (reload it from the store), nothing of the block is committed.
+ *
+ * Ownership: `state` is advanced in place and returned; the node keeps one live state and reloads it from
+ * its store when a block fails. Deterministic: no clock, no randomness, iteration only in data-defined order.
+ */
+import type { Dirty } from './dirty.ts'
+import { emptyDirty } from './dirty.ts'
+import { InvariantViolation, REJECT, TxRejected, reject } from './errors.ts'
+import type { RejectCode } from './errors.ts'
+import { checkNonce, useNonce } from './nonces.ts'
+import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.ts'
+import type { OracleTally } from './oracle.ts'
+import { cancelAll, cancelOrder } from './txs/cancelOrder.ts'
+import { placeOrder } from './txs/placeOrder.ts'
+import type { BlockEnv, Receipt, State, TxEvent, VerifiedTx } from './types.ts'
+
+export interface BlockInput {
+  txs: readonly VerifiedTx[]
+}
+
+export interface BlockResult {
+  state: State
+  /** one per transaction, in block order */
+  receipts: Receipt[]
+  /** block-level events (oracle prices set) */
+  events: TxEvent[]
+  dirty: Dirty
+}
+
+function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty): TxEvent[] {
+  if (tx.kind === 'oracleReport') return []
+  const account = tx.message.account
+  if (tx.signer !== account) reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${account}`)
+  checkNonce(state.nonces.get(account), tx.message.nonce)
+  const consumeNonce = (): void => {
+    let window = state.nonces.get(account)
+    if (window === undefined) state.nonces.set(account, (window = { used: [] }))
+    useNonce(window, tx.message.nonce)
+    dirty.nonces.add(account)
+  }
+  try {
+    switch (tx.kind) {
+      case 'order':
+        return placeOrder(state, tx.message, env, dirty)
+      case 'cancel':
+        return cancelOrder(state, tx.message, dirty)
+      case 'cancelAll':
+        return cancelAll(state, tx.message, dirty)
+      default:
+        return reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)
+    }
+  } finally {
+    consumeNonce()
+  }
+}
+
+function failed(tx: VerifiedTx, code: RejectCode, error: string): Receipt {
+  return { hash: tx.hash, kind: tx.kind, ok: false, code, error, events: [] }
+}
+
+function checkBooks(state: State, dirty: Dirty): void {
+  for (const id of dirty.markets) {
+    const book = state.books[id]
+    const bid = book?.bids[0]?.price
+    const ask = book?.asks[0]?.price
+    if (bid !== undefined && ask !== undefined && bid >= ask)
+      throw new InvariantViolation(`book ${id} is crossed: bid ${bid} ≥ ask ${ask}`)
+  }
+}
+
+export function applyBlock(state: State, block: BlockInput, env: BlockEnv): BlockResult {
+  const dirty = emptyDirty()
+  const receipts = new Array<Receipt>(block.txs.length)
+  const tally: OracleTally = new Map()
+
+  block.txs.forEach((tx, i) => {
+    if (tx.kind !== 'oracleReport') return
+    try {
+      checkOracleReport(state, tx.signer, tx.message, env)
+      tallyOracleReport(state, tally, tx.message, dirty)
+      receipts[i] = { hash: tx.hash, kind: tx.kind, ok: true, events: [] }
+    } catch (e) {
+      if (!(e instanceof TxRejected)) throw e
+      receipts[i] = failed(tx, e.code, e.message)
+    }
+  })
+  const events = aggregateOracle(state, tally, env, dirty)
+
+  block.txs.forEach((tx, i) => {
+    if (tx.kind === 'oracleReport') return
+    try {
+      const txEvents = applyUserTx(state, tx, env, dirty)
+      for (const e of txEvents) if (e.type === 'orderPlaced' || e.type === 'fill') dirty.markets.add(e.market)
+      receipts[i] = { hash: tx.hash, kind: tx.kind, ok: true, events: txEvents }
+    } catch (e) {
+      if (!(e instanceof TxRejected)) throw e
+      receipts[i] = failed(tx, e.code, e.message)
+    }
+  })
+  checkBooks(state, dirty)
+  return { state, receipts, events, dirty }
+}

@@ -1,0 +1,86 @@
+/**
+ * @module Blocks: header fields, hashes and the canonical binary form.
+ *
+ * blockHash = keccak256(encodeHeader(header)); the sequencer signs blockHash (65-byte secp256k1, r‖s‖v).
+ * txRoot    = merkleRoot(keccak256(encodeSignedTx(tx)) for each tx in block order).
+ * stateRoot = the state's Merkle root after applying the block.
+ */
+import { Reader, Writer, fromHex, keccak256, merkleRoot, toHex } from '../state/index.ts'
+import type { Address } from './messages.ts'
+import { SIGNATURE_BYTES, encodeSignedTx, readSignedTx, writeSignedTx } from './txCodec.ts'
+import type { SignedTx } from './txCodec.ts'
+
+/** u64 chainId, u64 height, 32 parentHash, u64 time, 20 proposer, 32 txRoot, 32 stateRoot */
+export const HEADER_BYTES = 140
+
+export interface BlockHeader {
+  chainId: number
+  height: bigint
+  parentHash: Uint8Array
+  /** ms, monotonic */
+  time: bigint
+  proposer: Address
+  txRoot: Uint8Array
+  stateRoot: Uint8Array
+}
+
+export interface Block {
+  header: BlockHeader
+  txs: SignedTx[]
+  /** sequencer's signature over blockHash(header); empty for the genesis block */
+  signature: Uint8Array
+}
+
+export function encodeHeader(h: BlockHeader): Uint8Array {
+  return new Writer(HEADER_BYTES)
+    .u64(BigInt(h.chainId))
+    .u64(h.height)
+    .fixed(h.parentHash, 32)
+    .u64(h.time)
+    .fixed(fromHex(h.proposer), 20)
+    .fixed(h.txRoot, 32)
+    .fixed(h.stateRoot, 32)
+    .finish()
+}
+
+function readHeader(r: Reader): BlockHeader {
+  return {
+    chainId: Number(r.u64()),
+    height: r.u64(),
+    parentHash: r.fixed(32),
+    time: r.u64(),
+    proposer: toHex(r.fixed(20)),
+    txRoot: r.fixed(32),
+    stateRoot: r.fixed(32),
+  }
+}
+
+export function blockHash(h: BlockHeader): Uint8Array {
+  return keccak256(encodeHeader(h))
+}
+
+export function txRoot(txs: readonly SignedTx[]): Uint8Array {
+  return merkleRoot(txs.map((tx) => keccak256(encodeSignedTx(tx))))
+}
+
+export function encodeBlock(b: Block): Uint8Array {
+  const w = new Writer(256 + b.txs.length * 200)
+  w.fixed(encodeHeader(b.header), HEADER_BYTES)
+  w.u32(b.txs.length)
+  for (const tx of b.txs) writeSignedTx(w, tx)
+  w.bytes(b.signature)
+  return w.finish()
+}
+
+/** Decodes and checks the shape; `maxTxs` bounds allocation from a hostile length prefix. */
+export function decodeBlock(bytes: Uint8Array, maxTxs = 100_000): Block {
+  const r = new Reader(bytes)
+  const header = readHeader(r)
+  const n = r.u32()
+  if (n > maxTxs) throw new Error(`block has ${n} transactions, over ${maxTxs}`)
+  const txs: SignedTx[] = []
+  for (let i = 0; i < n; i++) txs.push(readSignedTx(r))
+  const signature = r.bytes(SIGNATURE_BYTES)
+  r.end()
+  return { header, txs, signature }
+}

@@ -1,0 +1,31 @@
+/**
+ * @module Admission check: the same rules applyBlock applies, run read-only against the current state, so
+ * the RPC can answer "not on tick" or "insufficient margin" at once instead of in a later receipt. Passing it
+ * is no promise: the state may change before the transaction's block, which checks again.
+ */
+import { REJECT, reject } from './errors.ts'
+import { checkNonce } from './nonces.ts'
+import { checkOracleReport } from './oracle.ts'
+import { findCancelTarget } from './txs/cancelOrder.ts'
+import { planOrder } from './txs/placeOrder.ts'
+import type { BlockEnv, State, VerifiedTx } from './types.ts'
+
+/** Throws TxRejected with the code the block would give; returns normally if the transaction would apply. */
+export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): void {
+  if (tx.kind === 'oracleReport') return checkOracleReport(state, tx.signer, tx.message, env)
+  if (tx.signer !== tx.message.account) reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${tx.message.account}`)
+  checkNonce(state.nonces.get(tx.message.account), tx.message.nonce)
+  switch (tx.kind) {
+    case 'order':
+      planOrder(state, tx.message, env)
+      return
+    case 'cancel':
+      findCancelTarget(state, tx.message)
+      return
+    case 'cancelAll':
+      if (state.markets[tx.message.market] === undefined) reject(REJECT.unknownMarket, `unknown market ${tx.message.market}`)
+      return
+    default:
+      reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)
+  }
+}

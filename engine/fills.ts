@@ -1,0 +1,105 @@
+/**
+ * @module Settling one fill between a resting maker order and a taker. Money moves at the fill: the buyer's
+ * collateral falls by the quote amount and the seller's rises by the same, exactly (genesis guarantees the
+ * quote amount is an integer in USDC units), so fills are zero-sum; fees go to the fee pool.
+ *
+ * quote    = size × price / quoteDivisor                          exact, USDC units
+ * fee      = ceil(quote × feePpm / PPM)                           against the payer
+ */
+import type { Dirty } from './dirty.ts'
+import { InvariantViolation } from './errors.ts'
+import { PPM, abs, mulDivCeil } from './fixedPoint.ts'
+import { removeOrder } from './book.ts'
+import type { Market, Position, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
+import { clientOrderKey, subaccountId } from './types.ts'
+
+export function quoteAmount(market: Market, size: bigint, price: bigint): bigint {
+  const product = size * price
+  if (product % market.quoteDivisor !== 0n)
+    throw new InvariantViolation(`fill quote ${product}/${market.quoteDivisor} is not whole in market ${market.id}`)
+  return product / market.quoteDivisor
+}
+
+/**
+ * New position after trading `delta` (signed size) for `quote` (USDC units, positive). cost is carried for the
+ * entry price only; when a position shrinks, cost shrinks in proportion, rounded toward zero.
+ */
+export function tradePosition(pos: Position, delta: bigint, quote: bigint): Position {
+  const signedQuote = delta > 0n ? quote : -quote
+  if (pos.size === 0n || pos.size > 0n === delta > 0n) return { size: pos.size + delta, cost: pos.cost + signedQuote }
+  const closing = abs(delta) < abs(pos.size) ? abs(delta) : abs(pos.size)
+  const remainingCost = pos.cost - (pos.cost * closing) / abs(pos.size)
+  const size = pos.size + delta
+  if (abs(delta) <= abs(pos.size)) return { size, cost: size === 0n ? 0n : remainingCost }
+  // flipped: the part beyond the old size opens at this fill's price
+  return { size, cost: (signedQuote * (abs(delta) - closing)) / abs(delta) }
+}
+
+function longSize(size: bigint): bigint {
+  return size > 0n ? size : 0n
+}
+
+function trade(market: Market, sub: Subaccount, delta: bigint, quote: bigint): bigint {
+  const before = sub.positions.get(market.id) ?? { size: 0n, cost: 0n }
+  const after = tradePosition(before, delta, quote)
+  if (after.size === 0n) sub.positions.delete(market.id)
+  else sub.positions.set(market.id, after)
+  return longSize(after.size) - longSize(before.size)
+}
+
+/** Detaches a resting order from the book and every index. */
+export function dropOrder(state: State, order: RestingOrder, dirty: Dirty): void {
+  removeOrder(state.books[order.market] as (typeof state.books)[number], order)
+  state.orders.delete(order.id)
+  state.ordersByClientId.delete(clientOrderKey(order.address, order.subaccount, order.market, order.clientId))
+  state.subaccounts.get(subaccountId(order.address, order.subaccount))?.openOrders.delete(order.id)
+  dirty.orders.set(order.id, order.market)
+}
+
+export function settleFill(
+  state: State,
+  market: Market,
+  maker: RestingOrder,
+  taker: Subaccount,
+  size: bigint,
+  dirty: Dirty,
+): TxEvent {
+  const makerSub = state.subaccounts.get(subaccountId(maker.address, maker.subaccount))
+  if (makerSub === undefined) throw new InvariantViolation(`resting order ${maker.id} has no subaccount`)
+  const price = maker.price
+  const quote = quoteAmount(market, size, price)
+  const makerFee = mulDivCeil(quote, market.makerFeePpm, PPM)
+  const takerFee = mulDivCeil(quote, market.takerFeePpm, PPM)
+  const takerIsBuy = !maker.isBuy
+  const buyer = takerIsBuy ? taker : makerSub
+  const seller = takerIsBuy ? makerSub : taker
+  buyer.collateral -= quote
+  seller.collateral += quote
+  taker.collateral -= takerFee
+  makerSub.collateral -= makerFee
+  state.global.feePool += makerFee + takerFee
+  market.openInterest += trade(market, buyer, size, quote) + trade(market, seller, -size, quote)
+  market.lastTradePrice = price
+
+  maker.size -= size
+  if (maker.size === 0n) dropOrder(state, maker, dirty)
+  else dirty.orders.set(maker.id, maker.market)
+  dirty.subaccounts.add(subaccountId(makerSub.address, makerSub.subaccount))
+  dirty.subaccounts.add(subaccountId(taker.address, taker.subaccount))
+  dirty.markets.add(market.id)
+  dirty.global = true
+  return {
+    type: 'fill',
+    market: market.id,
+    price,
+    size,
+    takerIsBuy,
+    maker: maker.address,
+    makerSubaccount: maker.subaccount,
+    makerOrderId: maker.id,
+    taker: taker.address,
+    takerSubaccount: taker.subaccount,
+    makerFee,
+    takerFee,
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * @module Genesis: the chain's first state, from genesis.json. `parseGenesis` validates every field and
+ * names the bad one in its error (e.g. `markets[1].tickSize: must be a positive integer`); `genesisState`
+ * builds the engine state.
+ */
+import { pow10 } from './fixedPoint.ts'
+import { emptyBook } from './book.ts'
+import type { Address } from './messages.ts'
+import type { Market, State } from './types.ts'
+import { subaccountId } from './types.ts'
+
+export interface GenesisMarket {
+  id: number
+  symbol: string
+  priceDecimals: number
+  sizeDecimals: number
+  tickSize: bigint
+  lotSize: bigint
+  maxOrderSize: bigint
+  initialPrice: bigint
+  initialMarginFraction: bigint
+  maintenanceMarginFraction: bigint
+  makerFeePpm: bigint
+  takerFeePpm: bigint
+}
+
+export interface GenesisAccount {
+  address: Address
+  subaccount: number
+  /** USDC units */
+  collateral: bigint
+}
+
+export interface Genesis {
+  chainId: number
+  /** ms; the time of block 0 */
+  genesisTime: bigint
+  /** target block interval, ms */
+  blockTimeMs: number
+  sequencer: Address
+  oracle: { signers: Address[]; quorum: number; maxReportAgeMs: bigint; maxFutureDriftMs: bigint }
+  markets: GenesisMarket[]
+  accounts: GenesisAccount[]
+}
+
+export class GenesisError extends Error {
+  override name = 'GenesisError'
+  readonly field: string
+  constructor(field: string, problem: string) {
+    super(`genesis ${field}: ${problem}`)
+    this.field = field
+  }
+}
+
+type Json = Record<string, unknown>
+
+function obj(v: unknown, field: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new GenesisError(field, 'must be an object')
+  return v as Json
+}
+function arr(v: unknown, field: string): unknown[] {
+  if (!Array.isArray(v)) throw new GenesisError(field, 'must be an array')
+  return v
+}
+function int(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new GenesisError(field, `must be an integer from ${min} to ${max}`)
+  return v
+}
+function big(v: unknown, field: string, min = 0n): bigint {
+  const ok = (typeof v === 'string' && /^[0-9]{1,77}$/.test(v)) || (typeof v === 'number' && Number.isSafeInteger(v))
+  if (!ok) throw new GenesisError(field, 'must be an integer as a decimal string')
+  const b = BigInt(v as string | number)
+  if (b < min) throw new GenesisError(field, `must be at least ${min}`)
+  return b
+}
+function addr(v: unknown, field: string): Address {
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(v)) throw new GenesisError(field, 'must be a 0x address')
+  return v.toLowerCase() as Address
+}
+function str(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 32) throw new GenesisError(field, 'must be a string of 1–32 characters')
+  return v
+}
+
+function parseMarket(v: unknown, i: number): GenesisMarket {
+  const at = `markets[${i}]`
+  const m = obj(v, at)
+  const out: GenesisMarket = {
+    id: int(m.id, `${at}.id`, i, i),
+    symbol: str(m.symbol, `${at}.symbol`),
+    priceDecimals: int(m.priceDecimals, `${at}.priceDecimals`, 0, 18),
+    sizeDecimals: int(m.sizeDecimals, `${at}.sizeDecimals`, 0, 18),
+    tickSize: big(m.tickSize, `${at}.tickSize`, 1n),
+    lotSize: big(m.lotSize, `${at}.lotSize`, 1n),
+    maxOrderSize: big(m.maxOrderSize, `${at}.maxOrderSize`, 1n),
+    initialPrice: big(m.initialPrice, `${at}.initialPrice`, 1n),
+    initialMarginFraction: big(m.initialMarginFraction, `${at}.initialMarginFraction`, 1n),
+    maintenanceMarginFraction: big(m.maintenanceMarginFraction, `${at}.maintenanceMarginFraction`, 1n),
+    makerFeePpm: big(m.makerFeePpm, `${at}.makerFeePpm`),
+    takerFeePpm: big(m.takerFeePpm, `${at}.takerFeePpm`),
+  }
+  if (out.priceDecimals + out.sizeDecimals < 6)
+    throw new GenesisError(`${at}.sizeDecimals`, 'priceDecimals + sizeDecimals must be at least 6 (USDC decimals)')
+  const divisor = pow10(out.priceDecimals + out.sizeDecimals - 6)
+  if ((out.tickSize * out.lotSize) % divisor !== 0n)
+    throw new GenesisError(`${at}.lotSize`, `tickSize × lotSize must be a multiple of ${divisor} so fills are whole USDC units`)
+  if (out.initialMarginFraction > 1_000_000n) throw new GenesisError(`${at}.initialMarginFraction`, 'must be at most 1000000 (100%)')
+  if (out.maintenanceMarginFraction >= out.initialMarginFraction)
+    throw new GenesisError(`${at}.maintenanceMarginFraction`, 'must be below initialMarginFraction')
+  if (out.initialPrice % out.tickSize !== 0n) throw new GenesisError(`${at}.initialPrice`, 'must be a multiple of tickSize')
+  if (out.makerFeePpm > 100_000n || out.takerFeePpm > 100_000n) throw new GenesisError(`${at}.takerFeePpm`, 'fees must be at most 10%')
+  return out
+}
+
+export function parseGenesis(json: unknown): Genesis {
+  const g = obj(json, '(root)')
+  const o = obj(g.oracle, 'oracle')
+  const signers = arr(o.signers, 'oracle.signers').map((s, i) => addr(s, `oracle.signers[${i}]`))
+  if (signers.length === 0) throw new GenesisError('oracle.signers', 'must name at least one signer')
+  if (new Set(signers).size !== signers.length) throw new GenesisError('oracle.signers', 'must not repeat a signer')
+  const genesis: Genesis = {
+    chainId: int(g.chainId, 'chainId', 1, 2 ** 32 - 1),
+    genesisTime: big(g.genesisTime, 'genesisTime'),
+    blockTimeMs: int(g.blockTimeMs, 'blockTimeMs', 10, 60_000),
+    sequencer: addr(g.sequencer, 'sequencer'),
+    oracle: {
+      signers,
+      quorum: int(o.quorum, 'oracle.quorum', 1, signers.length),
+      maxReportAgeMs: big(o.maxReportAgeMs, 'oracle.maxReportAgeMs', 1n),
+      maxFutureDriftMs: big(o.maxFutureDriftMs, 'oracle.maxFutureDriftMs'),
+    },
+    markets: arr(g.markets, 'markets').map(parseMarket),
+    accounts: arr(g.accounts, 'accounts').map((v, i) => {
+      const a = obj(v, `accounts[${i}]`)
+      return {
+        address: addr(a.address, `accounts[${i}].address`),
+        subaccount: int(a.subaccount ?? 0, `accounts[${i}].subaccount`, 0, 2 ** 32 - 1),
+        collateral: big(a.collateral, `accounts[${i}].collateral`),
+      }
+    }),
+  }
+  if (genesis.markets.length === 0) throw new GenesisError('markets', 'must list at least one market')
+  const seen = new Set<string>()
+  genesis.accounts.forEach((a, i) => {
+    const id = subaccountId(a.address, a.subaccount)
+    if (seen.has(id)) throw new GenesisError(`accounts[${i}]`, 'repeats an earlier account and subaccount')
+    seen.add(id)
+  })
+  return genesis
+}
+
+export function genesisState(g: Genesis): State {
+  const markets: Market[] = g.markets.map((m) => ({
+    id: m.id,
+    symbol: m.symbol,
+    priceDecimals: m.priceDecimals,
+    sizeDecimals: m.sizeDecimals,
+    tickSize: m.tickSize,
+    lotSize: m.lotSize,
+    maxOrderSize: m.maxOrderSize,
+    initialMarginFraction: m.initialMarginFraction,
+    maintenanceMarginFraction: m.maintenanceMarginFraction,
+    makerFeePpm: m.makerFeePpm,
+    takerFeePpm: m.takerFeePpm,
+    status: 'active',
+    oraclePrice: m.initialPrice,
+    oracleTime: g.genesisTime,
+    openInterest: 0n,
+    lastTradePrice: 0n,
+    quoteDivisor: pow10(m.priceDecimals + m.sizeDecimals - 6),
+  }))
+  return {
+    chainId: g.chainId,
+    oracle: { ...g.oracle, signers: [...g.oracle.signers] },
+    markets,
+    books: markets.map(() => emptyBook()),
+    subaccounts: new Map(
+      g.accounts.map((a) => [
+        subaccountId(a.address, a.subaccount),
+        { address: a.address, subaccount: a.subaccount, collateral: a.collateral, positions: new Map(), openOrders: new Set() },
+      ]),
+    ),
+    orders: new Map(),
+    ordersByClientId: new Map(),
+    nonces: new Map(),
+    global: { nextOrderId: 1n, feePool: 0n, oracleLastTimestamp: new Map() },
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * @module The engine's state as committed leaves: each entity is one leaf under a prefixed key
+ * (state/keys.ts), with a canonical value encoding. `leafWrites` encodes what a block touched; `allLeaves`
+ * encodes everything (genesis, export); `stateFromLeaves` rebuilds the engine state (books from resting
+ * orders in id order, which is their time priority).
+ */
+import {
+  KEY_PREFIX,
+  Reader,
+  Writer,
+  fromHex,
+  globalKey,
+  marketKey,
+  noncesKey,
+  orderKey,
+  subaccountKey,
+  toHex,
+} from '../state/index.ts'
+import type { LeafWrite } from '../state/index.ts'
+import { emptyBook, insertOrder } from './book.ts'
+import type { Dirty } from './dirty.ts'
+import type { Address } from './messages.ts'
+import type { Global, Market, NonceWindow, OracleConfig, RestingOrder, State, Subaccount } from './types.ts'
+import { clientOrderKey, subaccountId } from './types.ts'
+
+const address = (w: Writer, a: Address): Writer => w.fixed(fromHex(a), 20)
+const readAddress = (r: Reader): Address => toHex(r.fixed(20))
+
+function encodeGlobal(state: State): Uint8Array {
+  const w = new Writer().u64(BigInt(state.chainId))
+  const o = state.oracle
+  w.u32(o.signers.length)
+  for (const s of o.signers) address(w, s)
+  w.u32(o.quorum).u64(o.maxReportAgeMs).u64(o.maxFutureDriftMs)
+  const g = state.global
+  w.u64(g.nextOrderId).i256(g.feePool)
+  const stamps = [...g.oracleLastTimestamp].sort(([a], [b]) => (a < b ? -1 : 1))
+  w.u32(stamps.length)
+  for (const [s, t] of stamps) address(w, s).u64(t)
+  return w.finish()
+}
+
+function decodeGlobal(r: Reader): { chainId: number; oracle: OracleConfig; global: Global } {
+  const chainId = Number(r.u64())
+  const signers = Array.from({ length: r.u32() }, () => readAddress(r))
+  const oracle: OracleConfig = { signers, quorum: r.u32(), maxReportAgeMs: r.u64(), maxFutureDriftMs: r.u64() }
+  const nextOrderId = r.u64()
+  const feePool = r.i256()
+  const oracleLastTimestamp = new Map<Address, bigint>()
+  for (let n = r.u32(); n > 0; n--) oracleLastTimestamp.set(readAddress(r), r.u64())
+  return { chainId, oracle, global: { nextOrderId, feePool, oracleLastTimestamp } }
+}
+
+function encodeMarket(m: Market): Uint8Array {
+  return new Writer()
+    .u32(m.id)
+    .string(m.symbol)
+    .u8(m.priceDecimals)
+    .u8(m.sizeDecimals)
+    .u256(m.tickSize)
+    .u256(m.lotSize)
+    .u256(m.initialMarginFraction)
+    .u256(m.maintenanceMarginFraction)
+    .u256(m.makerFeePpm)
+    .u256(m.takerFeePpm)
+    .u256(m.maxOrderSize)
+    .u8(m.status === 'active' ? 0 : 1)
+    .u256(m.oraclePrice)
+    .u64(m.oracleTime)
+    .u256(m.openInterest)
+    .u256(m.lastTradePrice)
+    .u256(m.quoteDivisor)
+    .finish()
+}
+
+function decodeMarket(r: Reader): Market {
+  return {
+    id: r.u32(),
+    symbol: r.string(64),
+    priceDecimals: r.u8(),
+    sizeDecimals: r.u8(),
+    tickSize: r.u256(),
+    lotSize: r.u256(),
+    initialMarginFraction: r.u256(),
+    maintenanceMarginFraction: r.u256(),
+    makerFeePpm: r.u256(),
+    takerFeePpm: r.u256(),
+    maxOrderSize: r.u256(),
+    status: r.u8() === 0 ? 'active' : 'closed',
+    oraclePrice: r.u256(),
+    oracleTime: r.u64(),
+    openInterest: r.u256(),
+    lastTradePrice: r.u256(),
+    quoteDivisor: r.u256(),
+  }
+}
+
+function encodeSubaccount(s: Subaccount): Uint8Array {
+  const w = new Writer().i256(s.collateral)
+  const ids = [...s.positions.keys()].sort((a, b) => a - b)
+  w.u32(ids.length)
+  for (const id of ids) {
+    const p = s.positions.get(id) as { size: bigint; cost: bigint }
+    w.u32(id).i256(p.size).i256(p.cost)
+  }
+  return w.finish()
+}
+
+function encodeOrder(o: RestingOrder): Uint8Array {
+  const w = address(new Writer().u64(o.id).u32(o.market), o.address)
+  return w.u32(o.subaccount).bool(o.isBuy).u256(o.price).u256(o.size).u64(o.clientId).bool(o.reduceOnly).u64(o.expiresAt).finish()
+}
+
+function decodeOrder(r: Reader): RestingOrder {
+  return {
+    id: r.u64(),
+    market: r.u32(),
+    address: readAddress(r),
+    subaccount: r.u32(),
+    isBuy: r.bool(),
+    price: r.u256(),
+    size: r.u256(),
+    clientId: r.u64(),
+    reduceOnly: r.bool(),
+    expiresAt: r.u64(),
+  }
+}
+
+function encodeNonces(n: NonceWindow): Uint8Array {
+  const w = new Writer().u32(n.used.length)
+  for (const v of n.used) w.u64(v)
+  return w.finish()
+}
+
+function subaccountLeaf(state: State, id: string): LeafWrite {
+  const [addr, sub] = id.split(':') as [Address, string]
+  const s = state.subaccounts.get(id)
+  const empty = s === undefined || (s.collateral === 0n && s.positions.size === 0 && s.openOrders.size === 0)
+  return { key: subaccountKey(fromHex(addr), Number(sub)), value: empty ? null : encodeSubaccount(s) }
+}
+
+/** Leaves touched by a block, in a fixed order (the order does not change the root, only the batch). */
+export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
+  const out: LeafWrite[] = []
+  if (dirty.global) out.push({ key: globalKey(), value: encodeGlobal(state) })
+  for (const id of [...dirty.markets].sort((a, b) => a - b))
+    out.push({ key: marketKey(id), value: encodeMarket(state.markets[id] as Market) })
+  for (const id of [...dirty.subaccounts].sort()) out.push(subaccountLeaf(state, id))
+  for (const [id, market] of [...dirty.orders].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const o = state.orders.get(id)
+    out.push({ key: orderKey(market, id), value: o === undefined ? null : encodeOrder(o) })
+  }
+  for (const a of [...dirty.nonces].sort())
+    out.push({ key: noncesKey(fromHex(a)), value: encodeNonces(state.nonces.get(a) as NonceWindow) })
+  return out
+}
+
+export function allLeaves(state: State): LeafWrite[] {
+  return leafWrites(state, {
+    global: true,
+    markets: new Set(state.markets.map((m) => m.id)),
+    subaccounts: new Set(state.subaccounts.keys()),
+    orders: new Map([...state.orders.values()].map((o) => [o.id, o.market])),
+    nonces: new Set(state.nonces.keys()),
+  })
+}
+
+/** Rebuilds the engine state from every stored leaf (any order). */
+export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Array]>): State {
+  let head: ReturnType<typeof decodeGlobal> | undefined
+  const markets: Market[] = []
+  const subaccounts = new Map<string, Subaccount>()
+  const orders: RestingOrder[] = []
+  const nonces = new Map<Address, NonceWindow>()
+  for (const [key, value] of leaves) {
+    const k = new Reader(key)
+    const r = new Reader(value)
+    switch (k.u8()) {
+      case KEY_PREFIX.global:
+        head = decodeGlobal(r)
+        break
+      case KEY_PREFIX.market: {
+        const m = decodeMarket(r)
+        markets[m.id] = m
+        break
+      }
+      case KEY_PREFIX.subaccount: {
+        const addr = readAddress(k)
+        const sub = k.u32()
+        const s: Subaccount = { address: addr, subaccount: sub, collateral: r.i256(), positions: new Map(), openOrders: new Set() }
+        for (let n = r.u32(); n > 0; n--) s.positions.set(r.u32(), { size: r.i256(), cost: r.i256() })
+        subaccounts.set(subaccountId(addr, sub), s)
+        break
+      }
+      case KEY_PREFIX.order:
+        orders.push(decodeOrder(r))
+        break
+      case KEY_PREFIX.nonces: {
+        const used = Array.from({ length: r.u32() }, () => r.u64())
+        nonces.set(readAddress(k), { used })
+        break
+      }
+      default:
+        throw new Error(`unknown leaf prefix in key ${toHex(key)}`)
+    }
+    r.end()
+  }
+  if (head === undefined) throw new Error('state has no global leaf')
+  const state: State = {
+    chainId: head.chainId,
+    oracle: head.oracle,
+    global: head.global,
+    markets,
+    books: markets.map(() => emptyBook()),
+    subaccounts,
+    orders: new Map(),
+    ordersByClientId: new Map(),
+    nonces,
+  }
+  orders.sort((a, b) => (a.id < b.id ? -1 : 1))
+  for (const o of orders) {
+    state.orders.set(o.id, o)
+    state.ordersByClientId.set(clientOrderKey(o.address, o.subaccount, o.market, o.clientId), o.id)
+    insertOrder(state.books[o.market] as State['books'][number], o)
+    const id = subaccountId(o.address, o.subaccount)
+    let s = subaccounts.get(id)
+    if (s === undefined) subaccounts.set(id, (s = { address: o.address, subaccount: o.subaccount, collateral: 0n, positions: new Map(), openOrders: new Set() }))
+    s.openOrders.add(o.id)
+  }
+  return state
+}

@@ -1,0 +1,104 @@
+/**
+ * @module Margin arithmetic (cross margin: all positions of a subaccount share its collateral). Formulas and
+ * roundings are listed in docs/risk-model.md; every rounding goes against the account.
+ *
+ * positionValue   = floor(size × oraclePrice / quoteDivisor)          signed, USDC units
+ * notional        = ceil(|size| × oraclePrice / quoteDivisor)          USDC units
+ * requirement     = ceil(notional × fraction / PPM)
+ * equity          = collateral + Σ positionValue
+ * maintenance     = Σ requirement(notional, maintenanceMarginFraction)
+ * initial         = Σ requirement(worst-case notional incl. open orders, initialMarginFraction) + Σ open-order
+ *                   adverse-price loss (see initialMarginWithOrders)
+ */
+import { PPM, abs, max, mulDivCeil, mulDivFloor } from './fixedPoint.ts'
+import type { Market, RestingOrder, State, Subaccount } from './types.ts'
+
+export function positionValue(market: Market, size: bigint): bigint {
+  return mulDivFloor(size, market.oraclePrice, market.quoteDivisor)
+}
+
+export function notional(market: Market, size: bigint): bigint {
+  return mulDivCeil(abs(size), market.oraclePrice, market.quoteDivisor)
+}
+
+export function requirement(notionalUsdc: bigint, fractionPpm: bigint): bigint {
+  return mulDivCeil(notionalUsdc, fractionPpm, PPM)
+}
+
+export function equity(state: State, sub: Subaccount): bigint {
+  let total = sub.collateral
+  for (const [id, p] of sub.positions) total += positionValue(state.markets[id] as Market, p.size)
+  return total
+}
+
+export function maintenanceMargin(state: State, sub: Subaccount): bigint {
+  let total = 0n
+  for (const [id, p] of sub.positions) {
+    const m = state.markets[id] as Market
+    total += requirement(notional(m, p.size), m.maintenanceMarginFraction)
+  }
+  return total
+}
+
+/** Initial margin of the positions alone (what perp_account shows as initialMargin). */
+export function positionInitialMargin(state: State, sub: Subaccount): bigint {
+  let total = 0n
+  for (const [id, p] of sub.positions) {
+    const m = state.markets[id] as Market
+    total += requirement(notional(m, p.size), m.initialMarginFraction)
+  }
+  return total
+}
+
+/**
+ * Initial margin counting resting orders as if they all filled: per market, the worst-case size is
+ * max(|size + open buys|, |size − open sells|), valued at the oracle price; plus, for every resting order priced
+ * worse than the oracle (a buy above it, a sell below it), the loss it would realize on filling,
+ * ceil(|price − oracle| × size / quoteDivisor).
+ */
+export function initialMarginWithOrders(
+  state: State,
+  sub: Subaccount,
+  /** an order about to rest, not yet in state */
+  extra?: RestingOrder,
+): bigint {
+  const buys = new Map<number, bigint>()
+  const sells = new Map<number, bigint>()
+  let adverse = 0n
+  const orders = [...sub.openOrders].map((id) => state.orders.get(id) as RestingOrder)
+  if (extra !== undefined) orders.push(extra)
+  for (const o of orders) {
+    const m = state.markets[o.market] as Market
+    const side = o.isBuy ? buys : sells
+    side.set(o.market, (side.get(o.market) ?? 0n) + o.size)
+    const worse = o.isBuy ? o.price - m.oraclePrice : m.oraclePrice - o.price
+    if (worse > 0n) adverse += mulDivCeil(worse, o.size, m.quoteDivisor)
+  }
+  const marketIds = new Set<number>([...sub.positions.keys(), ...buys.keys(), ...sells.keys()])
+  let total = adverse
+  for (const id of [...marketIds].sort((a, b) => a - b)) {
+    const m = state.markets[id] as Market
+    const size = sub.positions.get(id)?.size ?? 0n
+    const worst = max(abs(size + (buys.get(id) ?? 0n)), abs(size - (sells.get(id) ?? 0n)))
+    total += requirement(notional(m, worst), m.initialMarginFraction)
+  }
+  return total
+}
+
+/**
+ * The oracle price at which equity falls to maintenance margin if only this market's price moves, or null if
+ * no positive price does. Solves collateral' + size × p / qd = mm' + |size| × p / qd × mmf / PPM; rounded up
+ * for a long and down for a short (the side where the account is liquidated sooner). For display only.
+ */
+export function liquidationPrice(state: State, sub: Subaccount, marketId: number): bigint | null {
+  const m = state.markets[marketId] as Market
+  const size = sub.positions.get(marketId)?.size ?? 0n
+  if (size === 0n) return null
+  const otherEquity = equity(state, sub) - positionValue(m, size)
+  const otherMaintenance = maintenanceMargin(state, sub) - requirement(notional(m, size), m.maintenanceMarginFraction)
+  const numerator = (otherMaintenance - otherEquity) * m.quoteDivisor * PPM
+  const denominator = size * PPM - abs(size) * m.maintenanceMarginFraction
+  if (denominator === 0n) return null
+  const price = size > 0n ? mulDivCeil(numerator, 1n, denominator) : mulDivFloor(-numerator, 1n, -denominator)
+  return price > 0n ? price : null
+}

@@ -1,0 +1,178 @@
+/**
+ * @module Transaction messages: their typed shapes and the decoder from the JSON wire form (DESIGN §3).
+ * Unsigned integers arrive as decimal strings (JSON numbers are accepted for values up to 2^53−1), booleans
+ * as JSON booleans, addresses as 0x-hex of 20 bytes. Every error names the field.
+ */
+import { EIP712_TYPES, PRIMARY_TYPE, TX_KINDS } from './typedData.ts'
+import type { FieldType, FieldValue, MessageFields, TxKind } from './typedData.ts'
+
+/** Lowercase 0x-prefixed 20-byte hex. */
+export type Address = `0x${string}`
+
+export interface OrderMessage {
+  account: Address
+  subaccount: number
+  market: number
+  isBuy: boolean
+  price: bigint
+  size: bigint
+  timeInForce: number
+  reduceOnly: boolean
+  postOnly: boolean
+  clientId: bigint
+  nonce: bigint
+  expiresAt: bigint
+}
+export interface CancelMessage {
+  account: Address
+  subaccount: number
+  market: number
+  clientId: bigint
+  nonce: bigint
+}
+export interface CancelAllMessage {
+  account: Address
+  subaccount: number
+  market: number
+  nonce: bigint
+}
+export interface WithdrawMessage {
+  account: Address
+  subaccount: number
+  recipient: Address
+  amount: bigint
+  nonce: bigint
+}
+export interface TransferMessage {
+  account: Address
+  fromSubaccount: number
+  toSubaccount: number
+  amount: bigint
+  nonce: bigint
+}
+export interface ApproveAgentMessage {
+  account: Address
+  agent: Address
+  validUntil: bigint
+  nonce: bigint
+}
+export interface AuctionBidMessage {
+  account: Address
+  subaccount: number
+  auctionId: bigint
+  size: bigint
+  limitPrice: bigint
+  nonce: bigint
+}
+export interface OracleReportMessage {
+  signer: Address
+  timestamp: bigint
+  markets: readonly number[]
+  prices: readonly bigint[]
+}
+
+export interface MessageOf {
+  order: OrderMessage
+  cancel: CancelMessage
+  cancelAll: CancelAllMessage
+  withdraw: WithdrawMessage
+  transfer: TransferMessage
+  approveAgent: ApproveAgentMessage
+  auctionBid: AuctionBidMessage
+  oracleReport: OracleReportMessage
+}
+
+export type TxMessage = { [K in TxKind]: { kind: K; message: MessageOf[K] } }[TxKind]
+
+/** Limit on array fields (OracleReport markets/prices): far above the market count, far below abuse. */
+export const MAX_ARRAY_ITEMS = 256
+
+export class MessageError extends Error {
+  override name = 'MessageError'
+  readonly field: string | undefined
+  constructor(message: string, field?: string) {
+    super(message)
+    this.field = field
+  }
+}
+
+const BITS: Record<string, number> = { uint8: 8, uint32: 32, uint64: 64, uint256: 256 }
+const DECIMAL = /^(0|[1-9][0-9]{0,77})$/
+
+function decodeUint(raw: unknown, bits: number, field: string): bigint {
+  let v: bigint
+  if (typeof raw === 'string' && DECIMAL.test(raw)) v = BigInt(raw)
+  else if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) v = BigInt(raw)
+  else throw new MessageError(`${field} must be an unsigned integer as a decimal string`, field)
+  if (v >= 1n << BigInt(bits)) throw new MessageError(`${field} does not fit in uint${bits}`, field)
+  return v
+}
+
+function decodeField(type: FieldType, raw: unknown, field: string): FieldValue {
+  switch (type) {
+    case 'address':
+      if (typeof raw !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(raw))
+        throw new MessageError(`${field} must be a 0x-prefixed 20-byte hex address`, field)
+      return raw.toLowerCase()
+    case 'bool':
+      if (typeof raw !== 'boolean') throw new MessageError(`${field} must be a JSON boolean`, field)
+      return raw
+    case 'uint8':
+    case 'uint32':
+      return Number(decodeUint(raw, BITS[type] as number, field))
+    case 'uint64':
+    case 'uint256':
+      return decodeUint(raw, BITS[type] as number, field)
+    case 'uint32[]':
+    case 'uint256[]': {
+      if (!Array.isArray(raw)) throw new MessageError(`${field} must be a JSON array`, field)
+      if (raw.length > MAX_ARRAY_ITEMS) throw new MessageError(`${field} has more than ${MAX_ARRAY_ITEMS} items`, field)
+      const bits = type === 'uint32[]' ? 32 : 256
+      const items = raw.map((x, i) => decodeUint(x, bits, `${field}[${i}]`))
+      return bits === 32 ? items.map(Number) : items
+    }
+  }
+}
+
+export function isTxKind(kind: unknown): kind is TxKind {
+  return typeof kind === 'string' && (TX_KINDS as readonly string[]).includes(kind)
+}
+
+/** JSON wire message → typed message. Unknown and missing fields are errors. */
+export function decodeMessage(kind: TxKind, raw: unknown): TxMessage {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new MessageError('message must be a JSON object', 'message')
+  const fields = EIP712_TYPES[PRIMARY_TYPE[kind]] ?? []
+  const input = raw as Record<string, unknown>
+  const out: Record<string, FieldValue> = {}
+  for (const field of fields) {
+    if (!(field.name in input)) throw new MessageError(`missing field ${field.name}`, field.name)
+    out[field.name] = decodeField(field.type, input[field.name], field.name)
+  }
+  for (const name of Object.keys(input))
+    if (!fields.some((x) => x.name === name)) throw new MessageError(`unknown field ${name}`, name)
+  if (kind === 'oracleReport' && (out.markets as number[]).length !== (out.prices as bigint[]).length)
+    throw new MessageError('markets and prices must have the same length', 'prices')
+  return { kind, message: out } as unknown as TxMessage
+}
+
+/** Typed message → the JSON wire form (decimal strings), as clients send it. */
+export function encodeMessageJson(tx: TxMessage): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const field of EIP712_TYPES[PRIMARY_TYPE[tx.kind]] ?? []) {
+    const v = (tx.message as unknown as MessageFields)[field.name]
+    if (typeof v === 'bigint' || typeof v === 'number') out[field.name] = v.toString()
+    else if (Array.isArray(v)) out[field.name] = v.map((x: number | bigint) => x.toString())
+    else out[field.name] = v
+  }
+  return out
+}
+
+/** The account a message acts for (the signer must be it or, later, its approved agent). */
+export function messageAccount(tx: TxMessage): Address {
+  return tx.kind === 'oracleReport' ? tx.message.signer : tx.message.account
+}
+
+export function messageNonce(tx: TxMessage): bigint | null {
+  return tx.kind === 'oracleReport' ? null : tx.message.nonce
+}

@@ -1,0 +1,99 @@
+/**
+ * @module Binary form of a signed transaction, used inside blocks and gossip: kind byte (index in TX_KINDS),
+ * then each field in its EIP-712 order (address 20 bytes, bool 1, uint8 1, uint32 4, uint64 8, uint256 32,
+ * arrays as u32 count then items), then the 65-byte signature. Canonical: decode(encode(x)) = x and
+ * trailing bytes are rejected.
+ */
+import { CodecError, Reader, Writer, fromHex, toHex } from '../state/index.ts'
+import { MAX_ARRAY_ITEMS } from './messages.ts'
+import type { TxMessage } from './messages.ts'
+import { EIP712_TYPES, PRIMARY_TYPE, TX_KINDS } from './typedData.ts'
+import type { FieldType, FieldValue } from './typedData.ts'
+
+export const SIGNATURE_BYTES = 65
+
+export type SignedTx = TxMessage & { signature: Uint8Array }
+
+function writeField(w: Writer, type: FieldType, v: FieldValue): void {
+  switch (type) {
+    case 'address':
+      w.fixed(fromHex(v as string), 20)
+      return
+    case 'bool':
+      w.bool(v as boolean)
+      return
+    case 'uint8':
+      w.u8(v as number)
+      return
+    case 'uint32':
+      w.u32(v as number)
+      return
+    case 'uint64':
+      w.u64(v as bigint)
+      return
+    case 'uint256':
+      w.u256(v as bigint)
+      return
+    case 'uint32[]':
+      w.u32((v as number[]).length)
+      for (const x of v as number[]) w.u32(x)
+      return
+    case 'uint256[]':
+      w.u32((v as bigint[]).length)
+      for (const x of v as bigint[]) w.u256(x)
+  }
+}
+
+function readField(r: Reader, type: FieldType): FieldValue {
+  switch (type) {
+    case 'address':
+      return toHex(r.fixed(20))
+    case 'bool':
+      return r.bool()
+    case 'uint8':
+      return r.u8()
+    case 'uint32':
+      return r.u32()
+    case 'uint64':
+      return r.u64()
+    case 'uint256':
+      return r.u256()
+    case 'uint32[]':
+    case 'uint256[]': {
+      const n = r.u32()
+      if (n > MAX_ARRAY_ITEMS) throw new CodecError(`array of ${n} items over ${MAX_ARRAY_ITEMS}`)
+      return type === 'uint32[]' ? Array.from({ length: n }, () => r.u32()) : Array.from({ length: n }, () => r.u256())
+    }
+  }
+}
+
+export function writeSignedTx(w: Writer, tx: SignedTx): void {
+  w.u8(TX_KINDS.indexOf(tx.kind))
+  const message = tx.message as unknown as Record<string, FieldValue>
+  for (const f of EIP712_TYPES[PRIMARY_TYPE[tx.kind]] ?? []) writeField(w, f.type, message[f.name] as FieldValue)
+  w.fixed(tx.signature, SIGNATURE_BYTES)
+}
+
+export function readSignedTx(r: Reader): SignedTx {
+  const index = r.u8()
+  const kind = TX_KINDS[index]
+  if (kind === undefined) throw new CodecError(`unknown transaction kind ${index}`)
+  const message: Record<string, FieldValue> = {}
+  for (const f of EIP712_TYPES[PRIMARY_TYPE[kind]] ?? []) message[f.name] = readField(r, f.type)
+  if (kind === 'oracleReport' && (message.markets as number[]).length !== (message.prices as bigint[]).length)
+    throw new CodecError('oracle report markets and prices differ in length')
+  return { kind, message, signature: r.fixed(SIGNATURE_BYTES) } as unknown as SignedTx
+}
+
+export function encodeSignedTx(tx: SignedTx): Uint8Array {
+  const w = new Writer(160)
+  writeSignedTx(w, tx)
+  return w.finish()
+}
+
+export function decodeSignedTx(bytes: Uint8Array): SignedTx {
+  const r = new Reader(bytes)
+  const tx = readSignedTx(r)
+  r.end()
+  return tx
+}

@@ -1,0 +1,180 @@
+/**
+ * @module The engine's state and block shapes. State is plain data with bigint money; the scales are in
+ * fixedPoint.ts. Everything here is consensus: it is encoded into leaves (leaves.ts) and committed.
+ */
+import type { Address, TxMessage } from './messages.ts'
+import type { RejectCode } from './errors.ts'
+import type { TxKind } from './typedData.ts'
+
+export type MarketStatus = 'active' | 'closed'
+
+export interface MarketParams {
+  id: number
+  symbol: string
+  priceDecimals: number
+  sizeDecimals: number
+  /** price units (10^-priceDecimals USD per base unit) */
+  tickSize: bigint
+  /** size units (10^-sizeDecimals base) */
+  lotSize: bigint
+  /** fractions in PPM */
+  initialMarginFraction: bigint
+  maintenanceMarginFraction: bigint
+  makerFeePpm: bigint
+  takerFeePpm: bigint
+  /** largest size of one order, size units */
+  maxOrderSize: bigint
+}
+
+export interface Market extends MarketParams {
+  status: MarketStatus
+  /** last aggregated oracle price, price units */
+  oraclePrice: bigint
+  /** block time (ms) at which oraclePrice was set */
+  oracleTime: bigint
+  /** sum of long sizes (= sum of short sizes), size units */
+  openInterest: bigint
+  /** price of the last fill, price units (0 before any) */
+  lastTradePrice: bigint
+  /**
+   * size × price / quoteDivisor = USDC units. quoteDivisor = 10^(priceDecimals + sizeDecimals − 6); genesis
+   * checks that tickSize × lotSize is a multiple of it, so every fill's quote amount is an exact integer.
+   */
+  quoteDivisor: bigint
+}
+
+export interface Position {
+  /** signed size units: negative is short */
+  size: bigint
+  /**
+   * signed USDC units paid for the open size (positive for a long). Only for showing the entry price:
+   * money moves through collateral at each fill, so cost never enters equity.
+   */
+  cost: bigint
+}
+
+export interface Subaccount {
+  address: Address
+  subaccount: number
+  /** USDC units; may be negative while positions' value covers it */
+  collateral: bigint
+  /** by market id; a flat position is removed */
+  positions: Map<number, Position>
+  /** ids of this subaccount's resting orders (derived from the book, not encoded) */
+  openOrders: Set<bigint>
+}
+
+export interface RestingOrder {
+  id: bigint
+  market: number
+  address: Address
+  subaccount: number
+  isBuy: boolean
+  price: bigint
+  /** remaining size, size units */
+  size: bigint
+  clientId: bigint
+  reduceOnly: boolean
+  /** block time in ms; 0 = none */
+  expiresAt: bigint
+}
+
+export interface PriceLevel {
+  price: bigint
+  /** FIFO: time priority is the order of arrival at this level */
+  orders: RestingOrder[]
+}
+
+export interface Book {
+  /** best first: bids by price descending, asks by price ascending */
+  bids: PriceLevel[]
+  asks: PriceLevel[]
+}
+
+export interface OracleConfig {
+  signers: Address[]
+  quorum: number
+  /** a report older than this at block time is stale, ms */
+  maxReportAgeMs: bigint
+  /** a report timestamped further than this past block time is rejected, ms */
+  maxFutureDriftMs: bigint
+}
+
+export interface Global {
+  /** next resting order id (orders are numbered in block order: time priority is id order) */
+  nextOrderId: bigint
+  /** fees collected, USDC units */
+  feePool: bigint
+  /** per oracle signer, the timestamp of its last accepted report (a report must be newer) */
+  oracleLastTimestamp: Map<Address, bigint>
+}
+
+export interface NonceWindow {
+  /** ascending, at most NONCE_WINDOW entries: the highest nonces used */
+  used: bigint[]
+}
+
+export interface State {
+  chainId: number
+  oracle: OracleConfig
+  markets: Market[]
+  books: Book[]
+  /** by subaccountId(address, subaccount) */
+  subaccounts: Map<string, Subaccount>
+  /** by order id */
+  orders: Map<bigint, RestingOrder>
+  /** by clientOrderKey(address, subaccount, market, clientId) */
+  ordersByClientId: Map<string, bigint>
+  nonces: Map<Address, NonceWindow>
+  global: Global
+}
+
+/** A transaction whose signature the node has already recovered (DESIGN §3). */
+export type VerifiedTx = TxMessage & {
+  /** EIP-712 digest, 32 bytes */
+  hash: Uint8Array
+  /** address recovered from the signature */
+  signer: Address
+}
+
+export interface BlockEnv {
+  /** block time from the header, ms */
+  time: bigint
+  height: bigint
+}
+
+export type TxEvent =
+  | {
+      type: 'fill'
+      market: number
+      price: bigint
+      size: bigint
+      takerIsBuy: boolean
+      maker: Address
+      makerSubaccount: number
+      makerOrderId: bigint
+      taker: Address
+      takerSubaccount: number
+      makerFee: bigint
+      takerFee: bigint
+    }
+  | { type: 'orderPlaced'; market: number; orderId: bigint; price: bigint; size: bigint; isBuy: boolean }
+  | { type: 'orderCanceled'; market: number; orderId: bigint; reason: 'user' | 'selfTrade' | 'expired' | 'unfilled' }
+  | { type: 'oraclePrice'; market: number; price: bigint; reports: number }
+
+export interface Receipt {
+  hash: Uint8Array
+  kind: TxKind
+  ok: boolean
+  code?: RejectCode
+  error?: string
+  events: TxEvent[]
+}
+
+export function subaccountId(address: Address, subaccount: number): string {
+  return `${address}:${subaccount}`
+}
+
+export function clientOrderKey(address: Address, subaccount: number, market: number, clientId: bigint): string {
+  return `${address}:${subaccount}:${market}:${clientId}`
+}

@@ -1,0 +1,97 @@
+/**
+ * @module Read models for the RPC: accounts, markets and books as plain data, computed from state. Reads only.
+ */
+import { depth } from './book.ts'
+import { mulDivFloor } from './fixedPoint.ts'
+import {
+  equity,
+  liquidationPrice,
+  maintenanceMargin,
+  positionInitialMargin,
+  initialMarginWithOrders,
+  positionValue,
+} from './margin.ts'
+import type { Address } from './messages.ts'
+import { readSubaccount } from './subaccounts.ts'
+import type { Book, Market, RestingOrder, State } from './types.ts'
+
+export interface PositionView {
+  market: number
+  size: bigint
+  /** price units; cost × quoteDivisor / |size|, rounded toward zero */
+  entryPrice: bigint
+  unrealizedPnl: bigint
+  liquidationPrice: bigint | null
+}
+
+export interface AccountView {
+  address: Address
+  subaccount: number
+  collateral: bigint
+  equity: bigint
+  /** equity − initial margin including open orders */
+  freeCollateral: bigint
+  initialMargin: bigint
+  maintenanceMargin: bigint
+  marginMode: 'cross'
+  positions: PositionView[]
+  openOrders: RestingOrder[]
+}
+
+export function accountView(state: State, address: Address, subaccount: number): AccountView {
+  const sub = readSubaccount(state, address, subaccount)
+  const eq = equity(state, sub)
+  const positions: PositionView[] = [...sub.positions.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([id, p]) => {
+      const m = state.markets[id] as Market
+      const abs = p.size < 0n ? -p.size : p.size
+      return {
+        market: id,
+        size: p.size,
+        entryPrice: ((p.cost < 0n ? -p.cost : p.cost) * m.quoteDivisor) / abs,
+        unrealizedPnl: positionValue(m, p.size) - p.cost,
+        liquidationPrice: liquidationPrice(state, sub, id),
+      }
+    })
+  const openOrders = [...sub.openOrders].sort((a, b) => (a < b ? -1 : 1)).map((id) => state.orders.get(id) as RestingOrder)
+  return {
+    address,
+    subaccount,
+    collateral: sub.collateral,
+    equity: eq,
+    freeCollateral: eq - initialMarginWithOrders(state, sub),
+    initialMargin: positionInitialMargin(state, sub),
+    maintenanceMargin: maintenanceMargin(state, sub),
+    marginMode: 'cross',
+    positions,
+    openOrders,
+  }
+}
+
+export interface BookView {
+  market: number
+  bids: [bigint, bigint][]
+  asks: [bigint, bigint][]
+}
+
+export function bookView(state: State, market: number, levels: number, time: bigint): BookView {
+  const book = state.books[market] as Book
+  return { market, bids: depth(book, true, levels, time), asks: depth(book, false, levels, time) }
+}
+
+/** Mark price: the oracle price clamped into the book's best bid/ask when both exist. */
+export function markPrice(state: State, market: number): bigint {
+  const m = state.markets[market] as Market
+  const book = state.books[market] as Book
+  const bid = book.bids[0]?.price
+  const ask = book.asks[0]?.price
+  if (bid !== undefined && m.oraclePrice < bid) return bid
+  if (ask !== undefined && m.oraclePrice > ask) return ask
+  return m.oraclePrice
+}
+
+/** Open interest in USDC units at the oracle price, rounded down. */
+export function openInterestNotional(m: Market): bigint {
+  return mulDivFloor(m.openInterest, m.oraclePrice, m.quoteDivisor)
+}

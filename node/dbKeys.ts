@@ -1,0 +1,31 @@
+/**
+ * @module LevelDB key layout of the node's chain store. Each prefix byte is owned here and never reused.
+ */
+import { Writer } from '../state/index.ts'
+
+export const DB_PREFIX = {
+  /** the head: height, block hash, state root, time (one key) */
+  head: 0x01,
+  /** encoded block by height (u64) */
+  block: 0x02,
+  /** receipts (JSON) by height (u64) */
+  receipts: 0x03,
+  /** tx hash (32 bytes) → height u64 ‖ index u32 */
+  txIndex: 0x04,
+  /** current state leaf by its state key (state/keys.ts) */
+  leaf: 0x05,
+  /** chain identity: genesis hash, checked at open so a data dir is never used with another genesis */
+  genesis: 0x06,
+} as const
+
+export const headKey = Uint8Array.of(DB_PREFIX.head)
+export const genesisKey = Uint8Array.of(DB_PREFIX.genesis)
+export const blockKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREFIX.block).u64(height).finish()
+export const receiptsKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREFIX.receipts).u64(height).finish()
+export const txIndexKey = (hash: Uint8Array): Uint8Array => new Writer(33).u8(DB_PREFIX.txIndex).fixed(hash, 32).finish()
+export function leafDbKey(stateKey: Uint8Array): Uint8Array {
+  const out = new Uint8Array(stateKey.length + 1)
+  out[0] = DB_PREFIX.leaf
+  out.set(stateKey, 1)
+  return out
+}

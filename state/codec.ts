@@ -1,0 +1,185 @@
+/**
+ * @module Canonical binary encoding. Every value that is hashed (state leaves, block headers, transactions)
+ * is written with these primitives, never with JSON.stringify: one value has exactly one encoding.
+ *
+ * - fixed-width unsigned integers are big-endian;
+ * - a signed bigint is a sign byte (0 non-negative, 1 negative) then its magnitude as a u256;
+ * - variable data is a u32 length prefix then the bytes.
+ * The Reader rejects truncated input and trailing bytes (`end()`), so a decoded value re-encodes to the
+ * same bytes.
+ */
+
+export class CodecError extends Error {
+  override name = 'CodecError'
+}
+
+const U64_MAX = (1n << 64n) - 1n
+const U256_MAX = (1n << 256n) - 1n
+
+export class Writer {
+  #buf: Uint8Array
+  #view: DataView
+  #at = 0
+
+  constructor(initial = 256) {
+    this.#buf = new Uint8Array(initial)
+    this.#view = new DataView(this.#buf.buffer)
+  }
+
+  #ensure(n: number): void {
+    if (this.#at + n <= this.#buf.length) return
+    let size = this.#buf.length * 2
+    while (size < this.#at + n) size *= 2
+    const next = new Uint8Array(size)
+    next.set(this.#buf.subarray(0, this.#at))
+    this.#buf = next
+    this.#view = new DataView(next.buffer)
+  }
+
+  u8(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new CodecError(`u8 out of range: ${v}`)
+    this.#ensure(1)
+    this.#view.setUint8(this.#at, v)
+    this.#at += 1
+    return this
+  }
+
+  u32(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new CodecError(`u32 out of range: ${v}`)
+    this.#ensure(4)
+    this.#view.setUint32(this.#at, v)
+    this.#at += 4
+    return this
+  }
+
+  u64(v: bigint): this {
+    if (v < 0n || v > U64_MAX) throw new CodecError(`u64 out of range: ${v}`)
+    this.#ensure(8)
+    this.#view.setBigUint64(this.#at, v)
+    this.#at += 8
+    return this
+  }
+
+  /** Unsigned 256-bit, big-endian, 32 bytes. */
+  u256(v: bigint): this {
+    if (v < 0n || v > U256_MAX) throw new CodecError(`u256 out of range: ${v}`)
+    this.#ensure(32)
+    for (let i = 3; i >= 0; i--) this.#view.setBigUint64(this.#at + (3 - i) * 8, (v >> BigInt(i * 64)) & U64_MAX)
+    this.#at += 32
+    return this
+  }
+
+  /** Signed integer of at most 255 bits of magnitude: sign byte then u256 magnitude. */
+  i256(v: bigint): this {
+    this.u8(v < 0n ? 1 : 0)
+    return this.u256(v < 0n ? -v : v)
+  }
+
+  bool(v: boolean): this {
+    return this.u8(v ? 1 : 0)
+  }
+
+  /** Raw bytes of a length both sides know (hashes, addresses, signatures). */
+  fixed(bytes: Uint8Array, length: number): this {
+    if (bytes.length !== length) throw new CodecError(`expected ${length} bytes, got ${bytes.length}`)
+    this.#ensure(length)
+    this.#buf.set(bytes, this.#at)
+    this.#at += length
+    return this
+  }
+
+  bytes(bytes: Uint8Array): this {
+    this.u32(bytes.length)
+    return this.fixed(bytes, bytes.length)
+  }
+
+  string(s: string): this {
+    return this.bytes(new TextEncoder().encode(s))
+  }
+
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#at)
+  }
+}
+
+export class Reader {
+  readonly #buf: Uint8Array
+  readonly #view: DataView
+  #at = 0
+
+  constructor(buf: Uint8Array) {
+    this.#buf = buf
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  }
+
+  #need(n: number): void {
+    if (this.#at + n > this.#buf.length) throw new CodecError(`truncated input at byte ${this.#at}`)
+  }
+
+  u8(): number {
+    this.#need(1)
+    return this.#view.getUint8(this.#at++)
+  }
+
+  u32(): number {
+    this.#need(4)
+    const v = this.#view.getUint32(this.#at)
+    this.#at += 4
+    return v
+  }
+
+  u64(): bigint {
+    this.#need(8)
+    const v = this.#view.getBigUint64(this.#at)
+    this.#at += 8
+    return v
+  }
+
+  u256(): bigint {
+    this.#need(32)
+    let v = 0n
+    for (let i = 0; i < 4; i++) v = (v << 64n) | this.#view.getBigUint64(this.#at + i * 8)
+    this.#at += 32
+    return v
+  }
+
+  i256(): bigint {
+    const sign = this.u8()
+    if (sign > 1) throw new CodecError(`bad sign byte ${sign}`)
+    const magnitude = this.u256()
+    if (sign === 1 && magnitude === 0n) throw new CodecError('negative zero is not canonical')
+    return sign === 1 ? -magnitude : magnitude
+  }
+
+  bool(): boolean {
+    const v = this.u8()
+    if (v > 1) throw new CodecError(`bad bool byte ${v}`)
+    return v === 1
+  }
+
+  fixed(length: number): Uint8Array {
+    this.#need(length)
+    const out = this.#buf.slice(this.#at, this.#at + length)
+    this.#at += length
+    return out
+  }
+
+  bytes(maxLength = this.#buf.length): Uint8Array {
+    const length = this.u32()
+    if (length > maxLength) throw new CodecError(`length ${length} over limit ${maxLength}`)
+    return this.fixed(length)
+  }
+
+  string(maxLength?: number): string {
+    return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes(maxLength))
+  }
+
+  get remaining(): number {
+    return this.#buf.length - this.#at
+  }
+
+  /** Asserts the whole input was consumed: trailing bytes are not canonical. */
+  end(): void {
+    if (this.#at !== this.#buf.length) throw new CodecError(`${this.#buf.length - this.#at} trailing bytes`)
+  }
+}
