@@ -1,0 +1,142 @@
+/**
+ * @module The node's chain: the live engine state, its Merkle commitment and the store, kept in step.
+ * Both roles use it: the sequencer to build blocks, the validator to import them.
+ *
+ * The engine advances `state` in place. If a block fails (an invariant, or a validator's root mismatch) the
+ * state is rebuilt from the store with `reload()`, which holds exactly the last committed height.
+ */
+import { EMPTY_ROOT, MerkleState, bytesEqual, toHex } from '../state/index.ts'
+import type { LeafWrite } from '../state/index.ts'
+import {
+  allLeaves,
+  applyBlock,
+  blockHash,
+  checkTransaction,
+  domainSeparator,
+  encodeBlock,
+  genesisState,
+  leafWrites,
+  stateFromLeaves,
+} from '../engine/index.ts'
+import type { Block, BlockHeader, BlockResult, Genesis, State, VerifiedTx } from '../engine/index.ts'
+import { toJson } from '../rpc/index.ts'
+import type { ChainStore, Head } from './chainStore.ts'
+
+export interface ExecutedBlock {
+  result: BlockResult
+  writes: LeafWrite[]
+  stateRoot: Uint8Array
+}
+
+export interface CommittedBlock {
+  block: Block
+  bytes: Uint8Array
+  hash: Uint8Array
+  result: BlockResult
+}
+
+export function genesisHeader(g: Genesis, stateRoot: Uint8Array): BlockHeader {
+  return {
+    chainId: g.chainId,
+    height: 0n,
+    parentHash: new Uint8Array(32),
+    time: g.genesisTime,
+    proposer: g.sequencer,
+    txRoot: EMPTY_ROOT,
+    stateRoot,
+  }
+}
+
+export class Chain {
+  readonly genesis: Genesis
+  readonly genesisHash: Uint8Array
+  readonly domainSep: Uint8Array
+  readonly store: ChainStore
+  state: State
+  #merkle: MerkleState
+  readonly #listeners: ((b: CommittedBlock) => void)[] = []
+
+  private constructor(genesis: Genesis, genesisHash: Uint8Array, store: ChainStore, state: State, merkle: MerkleState) {
+    this.genesis = genesis
+    this.genesisHash = genesisHash
+    this.domainSep = domainSeparator(genesis.chainId)
+    this.store = store
+    this.state = state
+    this.#merkle = merkle
+  }
+
+  static async open(genesis: Genesis, store: ChainStore): Promise<Chain> {
+    const initial = genesisState(genesis)
+    const initialLeaves = allLeaves(initial)
+    const initialMerkle = new MerkleState()
+    initialMerkle.apply(initialLeaves)
+    const header = genesisHeader(genesis, initialMerkle.root())
+    const genesisHash = blockHash(header)
+    await store.checkGenesis(genesisHash)
+    if (store.head === undefined) {
+      const block: Block = { header, txs: [], signature: new Uint8Array(0) }
+      await store.commit({
+        head: { height: 0n, hash: genesisHash, stateRoot: header.stateRoot, time: header.time },
+        block: encodeBlock(block),
+        receipts: '[]',
+        txHashes: [],
+        leaves: initialLeaves,
+      })
+      return new Chain(genesis, genesisHash, store, initial, initialMerkle)
+    }
+    const chain = new Chain(genesis, genesisHash, store, initial, initialMerkle)
+    await chain.reload()
+    return chain
+  }
+
+  get head(): Head {
+    return this.store.head as Head
+  }
+
+  /** Rebuilds state and commitment from the store and checks the root against the stored head. */
+  async reload(): Promise<void> {
+    const leaves = await this.store.leaves()
+    const merkle = new MerkleState()
+    merkle.apply(leaves.map(([key, value]) => ({ key, value })))
+    if (!bytesEqual(merkle.root(), this.head.stateRoot))
+      throw new Error(`stored state does not hash to the stored root at height ${this.head.height}`)
+    this.state = stateFromLeaves(leaves)
+    this.#merkle = merkle
+  }
+
+  /** Applies txs on top of the head; state is advanced in place (reload() to undo). */
+  execute(txs: readonly VerifiedTx[], time: bigint): ExecutedBlock {
+    const result = applyBlock(this.state, { txs }, { time, height: this.head.height + 1n })
+    const writes = leafWrites(this.state, result.dirty)
+    this.#merkle.apply(writes)
+    return { result, writes, stateRoot: this.#merkle.root() }
+  }
+
+  /** The engine's admission rules against the current state at `time` (throws TxRejected). */
+  checkTransaction(tx: VerifiedTx, time: bigint): void {
+    checkTransaction(this.state, tx, { time, height: this.head.height + 1n })
+  }
+
+  async commit(block: Block, executed: ExecutedBlock): Promise<CommittedBlock> {
+    const bytes = encodeBlock(block)
+    const hash = blockHash(block.header)
+    await this.store.commit({
+      head: { height: block.header.height, hash, stateRoot: executed.stateRoot, time: block.header.time },
+      block: bytes,
+      receipts: JSON.stringify(toJson(executed.result.receipts)),
+      txHashes: executed.result.receipts.map((r) => r.hash),
+      leaves: executed.writes,
+    })
+    const committed = { block, bytes, hash, result: executed.result }
+    for (const listener of this.#listeners) listener(committed)
+    return committed
+  }
+
+  onCommitted(listener: (b: CommittedBlock) => void): void {
+    this.#listeners.push(listener)
+  }
+
+  describeHead(): string {
+    return `height ${this.head.height} root ${toHex(this.head.stateRoot).slice(0, 10)}`
+  }
+}

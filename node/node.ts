@@ -1,0 +1,191 @@
+/**
+ * @module One perpd node, composed: chain store (LevelDB) → chain → p2p → role (sequencer or follower) →
+ * RPC. Started in that order and stopped in reverse.
+ */
+import { mkdirSync } from 'node:fs'
+import { decodeSignedTx, HEADER_BYTES, SIGNATURE_BYTES } from '../engine/index.ts'
+import type { Genesis } from '../engine/index.ts'
+import { createP2P } from '../p2p/index.ts'
+import type { GossipVerdict, P2P } from '../p2p/index.ts'
+import { RpcError, buildRpcServer } from '../rpc/index.ts'
+import type { HealthReport } from '../rpc/index.ts'
+import { toHex } from '../state/index.ts'
+import { Chain } from './chain.ts'
+import type { CommittedBlock } from './chain.ts'
+import { ChainStore } from './chainStore.ts'
+import { createFollower } from './follower.ts'
+import type { Follower, RootMismatch } from './follower.ts'
+import { Mempool } from './mempool.ts'
+import { createRpcBackend } from './rpcBackend.ts'
+import { createSequencer } from './sequencer.ts'
+import type { Sequencer } from './sequencer.ts'
+import { addressOfPrivateKey } from './signatures.ts'
+
+export const VERSION = '0.1.0'
+
+export interface NodeConfig {
+  role: 'sequencer' | 'validator'
+  genesis: Genesis
+  dataDir: string
+  rpcHost: string
+  /** 0 picks a free port */
+  rpcPort: number
+  p2pListen: string[]
+  bootstrap: string[]
+  /** stable peer id seed (32 bytes); omit for a random one */
+  p2pKey?: Uint8Array
+  /** the sequencer's block-signing key; must match genesis.sequencer */
+  signingKey?: Uint8Array
+  blockTimeMs?: number
+  mempoolCapacity?: number
+  maxTxsPerBlock?: number
+  log?: (msg: string) => void
+}
+
+export interface PerpNode {
+  readonly role: NodeConfig['role']
+  readonly chain: Chain
+  readonly p2p: P2P
+  readonly rpcUrl: string
+  readonly mismatch: RootMismatch | undefined
+  health(): HealthReport
+  onCommitted(listener: (b: CommittedBlock) => void): void
+  stop(): Promise<void>
+}
+
+export const DEFAULT_MEMPOOL_CAPACITY = 50_000
+export const DEFAULT_MAX_TXS_PER_BLOCK = 5_000
+/** A transaction's binary form is at most ~1 KB plus oracle arrays of 256 × 36 bytes. */
+export const MAX_TX_BYTES = 16 * 1024
+
+export async function startNode(config: NodeConfig): Promise<PerpNode> {
+  const log = config.log ?? (() => {})
+  const now = (): number => Date.now()
+  const blockTimeMs = config.blockTimeMs ?? config.genesis.blockTimeMs
+  const maxTxsPerBlock = config.maxTxsPerBlock ?? DEFAULT_MAX_TXS_PER_BLOCK
+  if (config.role === 'sequencer') {
+    if (config.signingKey === undefined) throw new Error('a sequencer needs its signing key')
+    const address = addressOfPrivateKey(config.signingKey)
+    if (address !== config.genesis.sequencer)
+      throw new Error(`signing key is for ${address}, but genesis names sequencer ${config.genesis.sequencer}`)
+  }
+
+  mkdirSync(config.dataDir, { recursive: true })
+  const store = await ChainStore.open(config.dataDir)
+  const stack: (() => Promise<void>)[] = [() => store.close()]
+  const stop = async (): Promise<void> => {
+    for (const close of stack.reverse()) await close().catch((e: unknown) => log(`stop: ${String(e)}`))
+    stack.length = 0
+  }
+  try {
+    const chain = await Chain.open(config.genesis, store)
+    const mempool = new Mempool(config.mempoolCapacity ?? DEFAULT_MEMPOOL_CAPACITY)
+    let follower: Follower | undefined
+    let sequencer: Sequencer | undefined
+    let lastBlockAt = now()
+    chain.onCommitted(() => {
+      lastBlockAt = now()
+    })
+
+    const health = (): HealthReport => {
+      const height = chain.head.height.toString()
+      if (follower?.mismatch !== undefined)
+        return { ok: false, status: 'root-mismatch', height, detail: `state root differs at height ${follower.mismatch.height}` }
+      if (follower?.syncing) return { ok: false, status: 'syncing', height }
+      const stale = now() - lastBlockAt > 5 * blockTimeMs
+      const status = config.role === 'sequencer' ? 'producing' : 'following'
+      return stale ? { ok: false, status: 'stalled', height, detail: `no block for ${now() - lastBlockAt} ms` } : { ok: true, status, height }
+    }
+
+    let p2p: P2P | undefined
+    const backend = createRpcBackend({
+      chain,
+      mempool,
+      role: config.role,
+      version: VERSION,
+      now,
+      peers: () => p2p?.peers().length ?? 0,
+      health,
+      log,
+      ...(config.role === 'validator' ? { forward: (bytes: Uint8Array) => (p2p as P2P).publishTransaction(bytes) } : {}),
+    })
+
+    if (config.role === 'validator') follower = createFollower({ chain, blockTimeMs, maxTxsPerBlock, now, log })
+
+    const onTransaction = (bytes: Uint8Array): GossipVerdict => {
+      if (config.role !== 'sequencer') return 'accept'
+      try {
+        backend.admitSigned(decodeSignedTx(bytes))
+        return 'accept'
+      } catch (e) {
+        // a transaction that was valid when forwarded may have become stale (nonce used): not the peer's fault
+        return e instanceof RpcError ? 'ignore' : 'reject'
+      }
+    }
+    p2p = await createP2P({
+      chainId: config.genesis.chainId,
+      listen: config.p2pListen,
+      bootstrap: config.bootstrap,
+      maxBlockBytes: HEADER_BYTES + 8 + SIGNATURE_BYTES + maxTxsPerBlock * 1024,
+      maxTxBytes: MAX_TX_BYTES,
+      onBlock: (bytes, from) => (follower === undefined ? 'ignore' : follower.onGossipBlock(bytes, from)),
+      onTransaction,
+      serveBlocks: async (from, count) => {
+        const out: Uint8Array[] = []
+        for (let h = from; h < from + BigInt(count) && h <= chain.head.height; h++) {
+          const bytes = await store.block(h)
+          if (bytes === undefined) break
+          out.push(bytes)
+        }
+        return out
+      },
+      log,
+      ...(config.p2pKey !== undefined ? { privateKey: config.p2pKey } : {}),
+    })
+    const network = p2p
+    stack.push(() => network.stop())
+
+    if (follower !== undefined) {
+      const f = follower
+      f.attach(network)
+      f.start()
+      stack.push(() => f.stop())
+    }
+    if (config.role === 'sequencer') {
+      const s = createSequencer({
+        chain,
+        mempool,
+        signingKey: config.signingKey as Uint8Array,
+        blockTimeMs,
+        maxTxsPerBlock,
+        publish: (bytes) => network.publishBlock(bytes),
+        now,
+        log,
+      })
+      sequencer = s
+      s.start()
+      stack.push(() => s.stop())
+    }
+
+    const app = buildRpcServer(backend, { log })
+    const address = await app.listen({ host: config.rpcHost, port: config.rpcPort })
+    stack.push(() => app.close())
+    log(`${config.role} ${toHex(chain.genesisHash).slice(0, 10)} at ${chain.describeHead()}, rpc ${address}, p2p ${network.multiaddrs()[0] ?? ''}`)
+
+    return {
+      role: config.role,
+      chain,
+      p2p: network,
+      rpcUrl: address,
+      get mismatch() {
+        return follower?.mismatch
+      },
+      health,
+      onCommitted: (listener) => chain.onCommitted(listener),
+      stop,
+    }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * @module The node's answers to the RPC (rpc/backend.ts): admission of transactions into the mempool and
+ * read views over the chain.
+ *
+ * Admission, in order: kind known → message decodes (field named on error) → signature recovers (EIP-712
+ * under this chain's domain; a message signed for another chain id recovers to another address and fails as
+ * UNAUTHORIZED) → the engine's own checks against the current state (checkTransaction) → not already pending
+ * (same hash, or the same account nonce) → mempool has room. A validator then forwards the transaction to
+ * the sequencer over gossip.
+ */
+import {
+  MessageError,
+  TxRejected,
+  accountView,
+  bookView,
+  decodeBlock,
+  decodeMessage,
+  eip712Description,
+  encodeSignedTx,
+  isTxKind,
+  markPrice,
+  messageAccount,
+  messageNonce,
+  openInterestNotional,
+} from '../engine/index.ts'
+import type { Address, SignedTx } from '../engine/index.ts'
+import type { HealthReport, Json, RpcBackend } from '../rpc/index.ts'
+import { appError, isAppErrorReason, toJson } from '../rpc/index.ts'
+import { fromHex, toHex } from '../state/index.ts'
+import type { Chain } from './chain.ts'
+import { MempoolFull } from './mempool.ts'
+import type { Mempool } from './mempool.ts'
+import { SignatureError } from './signatures.ts'
+import { verifySignedTx } from './verify.ts'
+import type { VerifiedSignedTx } from './verify.ts'
+
+export interface BackendInit {
+  chain: Chain
+  mempool: Mempool
+  role: 'sequencer' | 'validator'
+  version: string
+  now: () => number
+  peers: () => number
+  health: () => HealthReport
+  /** validators forward admitted transactions to the sequencer */
+  forward?: (bytes: Uint8Array) => Promise<void>
+  log: (msg: string) => void
+}
+
+export interface NodeBackend extends RpcBackend {
+  /** admission for a transaction that arrived by gossip (binary form) */
+  admitSigned(signed: SignedTx): VerifiedSignedTx
+}
+
+export function createRpcBackend(init: BackendInit): NodeBackend {
+  const { chain, mempool } = init
+
+  function admit(signed: SignedTx): VerifiedSignedTx {
+    let verified: VerifiedSignedTx
+    try {
+      verified = verifySignedTx(chain.domainSep, signed)
+    } catch (e) {
+      if (e instanceof SignatureError) throw appError('INVALID_SIGNATURE', e.message, 'signature')
+      throw e
+    }
+    const hash = toHex(verified.tx.hash)
+    if (mempool.has(hash)) throw appError('ALREADY_KNOWN', `transaction ${hash} is already pending`)
+    const nonce = messageNonce(verified.tx)
+    const account = messageAccount(verified.tx)
+    try {
+      const time = BigInt(Math.max(init.now(), Number(chain.head.time) + 1))
+      chain.checkTransaction(verified.tx, time)
+    } catch (e) {
+      if (e instanceof TxRejected) {
+        const reason = e.code === 'UNAUTHORIZED' && verified.tx.signer !== account ? 'UNAUTHORIZED' : e.code
+        const hint = reason === 'UNAUTHORIZED' ? ' (signed by another key, or for another chain id?)' : ''
+        throw appError(isAppErrorReason(reason) ? reason : 'INVALID_MESSAGE', `${e.message}${hint}`)
+      }
+      throw e
+    }
+    if (nonce !== null && mempool.hasNonce(account, nonce))
+      throw appError('NONCE_REUSED', `nonce ${nonce} is already used by a pending transaction`, 'nonce')
+    try {
+      mempool.add(verified)
+    } catch (e) {
+      if (e instanceof MempoolFull) throw appError('MEMPOOL_FULL', e.message)
+      throw e
+    }
+    return verified
+  }
+
+  function transactionJson(hash: string): Json | undefined {
+    return mempool.has(hash) ? { hash, status: 'pending' } : undefined
+  }
+
+  return {
+    chainId: chain.genesis.chainId,
+    clientVersion: `perpd/${init.version}`,
+    admitSigned: admit,
+
+    async sendTransaction(kind, message, signature) {
+      if (!isTxKind(kind)) throw appError('UNSUPPORTED_KIND', `unknown transaction kind ${String(kind).slice(0, 32)}`, 'kind')
+      let signed: SignedTx
+      try {
+        signed = { ...decodeMessage(kind, message), signature: fromHex(signature) } as SignedTx
+      } catch (e) {
+        if (e instanceof MessageError) throw appError('INVALID_MESSAGE', e.message, e.field)
+        throw e
+      }
+      const verified = admit(signed)
+      if (init.forward !== undefined) {
+        init.forward(encodeSignedTx(signed)).catch((e: unknown) => init.log(`forwarding failed: ${String(e)}`))
+      }
+      return { hash: toHex(verified.tx.hash) }
+    },
+
+    chainInfo() {
+      const head = chain.head
+      return toJson({
+        chainId: chain.genesis.chainId,
+        genesisHash: chain.genesisHash,
+        height: head.height,
+        stateRoot: head.stateRoot,
+        blockTimeMs: chain.genesis.blockTimeMs,
+        role: init.role,
+        peers: init.peers(),
+        sequencer: chain.genesis.sequencer,
+        eip712: eip712Description(chain.genesis.chainId),
+      })
+    },
+
+    markets() {
+      const s = chain.state
+      return toJson(
+        s.markets.map((m) => ({
+          id: m.id,
+          symbol: m.symbol,
+          priceDecimals: m.priceDecimals,
+          sizeDecimals: m.sizeDecimals,
+          tickSize: m.tickSize,
+          lotSize: m.lotSize,
+          maxOrderSize: m.maxOrderSize,
+          oraclePrice: m.oraclePrice,
+          oracleTime: m.oracleTime,
+          markPrice: markPrice(s, m.id),
+          lastTradePrice: m.lastTradePrice,
+          fundingRate: '0',
+          openInterest: m.openInterest,
+          openInterestNotional: openInterestNotional(m),
+          initialMarginFraction: m.initialMarginFraction,
+          maintenanceMarginFraction: m.maintenanceMarginFraction,
+          makerFeePpm: m.makerFeePpm,
+          takerFeePpm: m.takerFeePpm,
+          status: m.status,
+        })),
+      )
+    },
+
+    orderBook(market, depth) {
+      if (chain.state.markets[market] === undefined) throw appError('UNKNOWN_MARKET', `unknown market ${market}`, 'market')
+      return toJson({ ...bookView(chain.state, market, depth, chain.head.time), height: chain.head.height })
+    },
+
+    account(address, subaccount) {
+      const view = accountView(chain.state, address as Address, subaccount)
+      return toJson({ ...view, height: chain.head.height })
+    },
+
+    async transaction(hash) {
+      const loc = await chain.store.txLocation(fromHex(hash))
+      if (loc === undefined) return transactionJson(hash) ?? null
+      const receipts = (await chain.store.receipts(loc.height)) as Record<string, Json>[] | undefined
+      const r = receipts?.[loc.index]
+      if (r === undefined) return null
+      const out: Record<string, Json> = {
+        hash,
+        status: r.ok === true ? 'included' : 'rejected',
+        height: loc.height.toString(),
+        index: loc.index,
+        kind: r.kind ?? null,
+        events: r.events ?? [],
+      }
+      if (r.ok !== true) out.error = { reason: r.code ?? null, message: r.error ?? null }
+      return out
+    },
+
+    async block(tag) {
+      const height = tag === 'latest' ? chain.head.height : tag
+      const bytes = await chain.store.block(height)
+      if (bytes === undefined) return null
+      const block = decodeBlock(bytes)
+      const hashes = (await chain.store.receipts(height)) as { hash: string }[] | undefined
+      return toJson({
+        ...block.header,
+        hash: height === chain.head.height ? chain.head.hash : undefined,
+        signature: block.signature,
+        transactions: (hashes ?? []).map((r) => r.hash),
+      })
+    },
+
+    blockNumber: () => chain.head.height,
+    health: () => init.health(),
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * @module The sequencer loop: every `blockTimeMs` it takes up to `maxTxsPerBlock` transactions from the
+ * mempool, applies them, signs the header and commits the block (one batch), then gossips it. Ticks are
+ * scheduled on a fixed grid (start + k × interval), so a slow block does not push every later block back.
+ *
+ * Block time = max(parent time + 1, wall clock): monotonic even if the clock steps back.
+ */
+import { InvariantViolation, blockHash, txRoot } from '../engine/index.ts'
+import type { Block, BlockHeader } from '../engine/index.ts'
+import type { Chain, CommittedBlock } from './chain.ts'
+import type { Mempool } from './mempool.ts'
+import { signDigest } from './signatures.ts'
+
+export interface SequencerInit {
+  chain: Chain
+  mempool: Mempool
+  signingKey: Uint8Array
+  blockTimeMs: number
+  maxTxsPerBlock: number
+  publish: (bytes: Uint8Array) => Promise<void>
+  now: () => number
+  log: (msg: string) => void
+}
+
+export interface Sequencer {
+  start(): void
+  stop(): Promise<void>
+  /** Builds and commits one block now (the loop calls this; tests may too). */
+  produce(): Promise<CommittedBlock | undefined>
+}
+
+export function createSequencer(init: SequencerInit): Sequencer {
+  const { chain, mempool } = init
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> = Promise.resolve()
+  let stopped = true
+
+  async function produce(): Promise<CommittedBlock | undefined> {
+    const entries = mempool.peek(init.maxTxsPerBlock)
+    const head = chain.head
+    const time = BigInt(Math.max(Number(head.time) + 1, init.now()))
+    let executed: ReturnType<Chain['execute']>
+    try {
+      executed = chain.execute(entries.map((e) => e.tx), time)
+    } catch (e) {
+      await chain.reload()
+      if (!(e instanceof InvariantViolation)) throw e
+      init.log(`block ${head.height + 1n} stopped by a broken invariant, nothing committed: ${e.message}`)
+      mempool.remove(entries.map((x) => x.tx.hash))
+      return undefined
+    }
+    const txs = entries.map((e) => e.signed)
+    const header: BlockHeader = {
+      chainId: chain.genesis.chainId,
+      height: head.height + 1n,
+      parentHash: head.hash,
+      time,
+      proposer: chain.genesis.sequencer,
+      txRoot: txRoot(txs),
+      stateRoot: executed.stateRoot,
+    }
+    const block: Block = { header, txs, signature: signDigest(init.signingKey, blockHash(header)) }
+    const committed = await chain.commit(block, executed)
+    mempool.remove(entries.map((e) => e.tx.hash))
+    init.publish(committed.bytes).catch((e: unknown) => init.log(`gossip of block ${header.height} failed: ${String(e)}`))
+    return committed
+  }
+
+  function schedule(startedAt: number, tick: number): void {
+    if (stopped) return
+    const due = startedAt + tick * init.blockTimeMs
+    timer = setTimeout(() => {
+      running = produce()
+        .catch((e: unknown) => init.log(`block production failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`))
+        .finally(() => {
+          const behind = Math.floor((init.now() - startedAt) / init.blockTimeMs)
+          schedule(startedAt, Math.max(tick + 1, behind + 1))
+        })
+    }, Math.max(0, due - init.now()))
+  }
+
+  return {
+    produce,
+    start() {
+      if (!stopped) return
+      stopped = false
+      schedule(init.now(), 1)
+    },
+    async stop() {
+      stopped = true
+      if (timer !== undefined) clearTimeout(timer)
+      await running
+    },
+  }
+}

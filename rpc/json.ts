@@ -1,0 +1,20 @@
+/**
+ * @module JSON form of engine values: bigint → decimal string, bytes → 0x-hex, Map → object, undefined fields
+ * dropped. The RPC and the node's receipt storage both use it, so what is stored is what is served.
+ */
+import { toHex } from '../state/index.ts'
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
+
+export function toJson(value: unknown): Json {
+  if (value === null || value === undefined) return null
+  if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value
+  if (value instanceof Uint8Array) return toHex(value)
+  if (Array.isArray(value)) return value.map(toJson)
+  if (value instanceof Set) return [...value].map(toJson)
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJson(v)]))
+  const out: { [key: string]: Json } = {}
+  for (const [k, v] of Object.entries(value as object)) if (v !== undefined) out[k] = toJson(v)
+  return out
+}

@@ -1,0 +1,63 @@
+/**
+ * Starting real nodes for tests: LevelDB in temp dirs, libp2p and fastify on 127.0.0.1.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DEVNET_GENESIS_PATH, SEQUENCER_KEY_INDEX, devnetKey, loadGenesis, startNode } from '../../node/index.ts'
+import type { PerpNode } from '../../node/index.ts'
+
+export function tempDir(label: string): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `perpd-${label}-`))
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export const SEQUENCER_P2P_KEY = new Uint8Array(32).fill(7)
+
+export interface TestNodeOptions {
+  dataDir: string
+  blockTimeMs?: number
+  p2pPort?: number
+  bootstrap?: string[]
+}
+
+export async function startSequencer(o: TestNodeOptions): Promise<PerpNode> {
+  return startNode({
+    role: 'sequencer',
+    genesis: loadGenesis(DEVNET_GENESIS_PATH),
+    dataDir: o.dataDir,
+    rpcHost: '127.0.0.1',
+    rpcPort: 0,
+    p2pListen: [`/ip4/127.0.0.1/tcp/${o.p2pPort ?? 0}`],
+    bootstrap: [],
+    p2pKey: SEQUENCER_P2P_KEY,
+    signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
+    blockTimeMs: o.blockTimeMs ?? 100,
+  })
+}
+
+export async function startValidator(o: TestNodeOptions): Promise<PerpNode> {
+  return startNode({
+    role: 'validator',
+    genesis: loadGenesis(DEVNET_GENESIS_PATH),
+    dataDir: o.dataDir,
+    rpcHost: '127.0.0.1',
+    rpcPort: 0,
+    p2pListen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: o.bootstrap ?? [],
+    blockTimeMs: o.blockTimeMs ?? 100,
+  })
+}

@@ -1,0 +1,27 @@
+/**
+ * Signing perpd transactions the way a wallet does: viem's signTypedData with the domain and types the node
+ * publishes in perp_chainInfo, then the JSON wire form (decimal strings).
+ */
+import type { LocalAccount } from 'viem'
+
+export interface Eip712Info {
+  domain: { name: string; version: string; chainId: number }
+  types: Record<string, { name: string; type: string }[]>
+  primaryTypes: Record<string, string>
+}
+
+export type WireMessage = Record<string, string | number | boolean | string[] | number[]>
+
+/** Signs `message` (wire form: integers as decimal strings) and returns the perp_sendTransaction param. */
+export async function signTx(account: LocalAccount, eip712: Eip712Info, kind: string, message: WireMessage) {
+  const primaryType = eip712.primaryTypes[kind] as string
+  const { EIP712Domain: _, ...types } = eip712.types
+  const fields = types[primaryType] ?? []
+  const typed: Record<string, unknown> = {}
+  for (const f of fields) {
+    const v = message[f.name]
+    typed[f.name] = f.type.startsWith('uint') && !f.type.endsWith('[]') ? BigInt(v as string) : Array.isArray(v) ? v.map((x) => BigInt(x)) : v
+  }
+  const signature = await account.signTypedData({ domain: eip712.domain, types, primaryType, message: typed } as never)
+  return { kind, message, signature }
+}
