@@ -16,11 +16,11 @@
  */
 import type { Dirty } from './dirty.ts'
 import { emptyDirty } from './dirty.ts'
-import { InvariantViolation, REJECT, TxRejected, reject } from './errors.ts'
 import type { RejectCode } from './errors.ts'
+import { InvariantViolation, REJECT, reject, TxRejected } from './errors.ts'
 import { checkNonce, useNonce } from './nonces.ts'
-import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.ts'
 import type { OracleTally } from './oracle.ts'
+import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.ts'
 import { cancelAll, cancelOrder } from './txs/cancelOrder.ts'
 import { placeOrder } from './txs/placeOrder.ts'
 import type { BlockEnv, Receipt, State, TxEvent, VerifiedTx } from './types.ts'
@@ -44,8 +44,8 @@ function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty):
   if (tx.signer !== account) reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${account}`)
   checkNonce(state.nonces.get(account), tx.message.nonce)
   const consumeNonce = (): void => {
-    let window = state.nonces.get(account)
-    if (window === undefined) state.nonces.set(account, (window = { used: [] }))
+    const window = state.nonces.get(account) ?? { used: [] }
+    state.nonces.set(account, window)
     useNonce(window, tx.message.nonce)
     dirty.nonces.add(account)
   }

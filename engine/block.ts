@@ -5,10 +5,10 @@
  * txRoot    = merkleRoot(keccak256(encodeSignedTx(tx)) for each tx in block order).
  * stateRoot = the state's Merkle root after applying the block.
  */
-import { Reader, Writer, fromHex, keccak256, merkleRoot, toHex } from '../state/index.ts'
+import { fromHex, keccak256, merkleRoot, Reader, toHex, Writer } from '../state/index.ts'
 import type { Address } from './messages.ts'
-import { SIGNATURE_BYTES, encodeSignedTx, readSignedTx, writeSignedTx } from './txCodec.ts'
 import type { SignedTx } from './txCodec.ts'
+import { encodeSignedTx, readSignedTx, SIGNATURE_BYTES, writeSignedTx } from './txCodec.ts'
 
 /** u64 chainId, u64 height, 32 parentHash, u64 time, 20 proposer, 32 txRoot, 32 stateRoot */
 export const HEADER_BYTES = 140

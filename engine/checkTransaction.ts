@@ -12,8 +12,12 @@ import type { BlockEnv, State, VerifiedTx } from './types.ts'
 
 /** Throws TxRejected with the code the block would give; returns normally if the transaction would apply. */
 export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): void {
-  if (tx.kind === 'oracleReport') return checkOracleReport(state, tx.signer, tx.message, env)
-  if (tx.signer !== tx.message.account) reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${tx.message.account}`)
+  if (tx.kind === 'oracleReport') {
+    checkOracleReport(state, tx.signer, tx.message, env)
+    return
+  }
+  if (tx.signer !== tx.message.account)
+    reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${tx.message.account}`)
   checkNonce(state.nonces.get(tx.message.account), tx.message.nonce)
   switch (tx.kind) {
     case 'order':
@@ -23,7 +27,8 @@ export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): v
       findCancelTarget(state, tx.message)
       return
     case 'cancelAll':
-      if (state.markets[tx.message.market] === undefined) reject(REJECT.unknownMarket, `unknown market ${tx.message.market}`)
+      if (state.markets[tx.message.market] === undefined)
+        reject(REJECT.unknownMarket, `unknown market ${tx.message.market}`)
       return
     default:
       reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)

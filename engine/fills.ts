@@ -6,10 +6,11 @@
  * quote    = size × price / quoteDivisor                          exact, USDC units
  * fee      = ceil(quote × feePpm / PPM)                           against the payer
  */
+
+import { removeOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
 import { InvariantViolation } from './errors.ts'
-import { PPM, abs, mulDivCeil } from './fixedPoint.ts'
-import { removeOrder } from './book.ts'
+import { abs, min, mulDivCeil, PPM } from './fixedPoint.ts'
 import type { Market, Position, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
 import { clientOrderKey, subaccountId } from './types.ts'
 
@@ -27,7 +28,7 @@ export function quoteAmount(market: Market, size: bigint, price: bigint): bigint
 export function tradePosition(pos: Position, delta: bigint, quote: bigint): Position {
   const signedQuote = delta > 0n ? quote : -quote
   if (pos.size === 0n || pos.size > 0n === delta > 0n) return { size: pos.size + delta, cost: pos.cost + signedQuote }
-  const closing = abs(delta) < abs(pos.size) ? abs(delta) : abs(pos.size)
+  const closing = min(abs(delta), abs(pos.size))
   const remainingCost = pos.cost - (pos.cost * closing) / abs(pos.size)
   const size = pos.size + delta
   if (abs(delta) <= abs(pos.size)) return { size, cost: size === 0n ? 0n : remainingCost }

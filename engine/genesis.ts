@@ -3,8 +3,9 @@
  * names the bad one in its error (e.g. `markets[1].tickSize: must be a positive integer`); `genesisState`
  * builds the engine state.
  */
-import { pow10 } from './fixedPoint.ts'
+
 import { emptyBook } from './book.ts'
+import { pow10 } from './fixedPoint.ts'
 import type { Address } from './messages.ts'
 import type { Market, State } from './types.ts'
 import { subaccountId } from './types.ts'
@@ -79,7 +80,8 @@ function addr(v: unknown, field: string): Address {
   return v.toLowerCase() as Address
 }
 function str(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 32) throw new GenesisError(field, 'must be a string of 1–32 characters')
+  if (typeof v !== 'string' || v.length === 0 || v.length > 32)
+    throw new GenesisError(field, 'must be a string of 1–32 characters')
   return v
 }
 
@@ -104,12 +106,18 @@ function parseMarket(v: unknown, i: number): GenesisMarket {
     throw new GenesisError(`${at}.sizeDecimals`, 'priceDecimals + sizeDecimals must be at least 6 (USDC decimals)')
   const divisor = pow10(out.priceDecimals + out.sizeDecimals - 6)
   if ((out.tickSize * out.lotSize) % divisor !== 0n)
-    throw new GenesisError(`${at}.lotSize`, `tickSize × lotSize must be a multiple of ${divisor} so fills are whole USDC units`)
-  if (out.initialMarginFraction > 1_000_000n) throw new GenesisError(`${at}.initialMarginFraction`, 'must be at most 1000000 (100%)')
+    throw new GenesisError(
+      `${at}.lotSize`,
+      `tickSize × lotSize must be a multiple of ${divisor} so fills are whole USDC units`,
+    )
+  if (out.initialMarginFraction > 1_000_000n)
+    throw new GenesisError(`${at}.initialMarginFraction`, 'must be at most 1000000 (100%)')
   if (out.maintenanceMarginFraction >= out.initialMarginFraction)
     throw new GenesisError(`${at}.maintenanceMarginFraction`, 'must be below initialMarginFraction')
-  if (out.initialPrice % out.tickSize !== 0n) throw new GenesisError(`${at}.initialPrice`, 'must be a multiple of tickSize')
-  if (out.makerFeePpm > 100_000n || out.takerFeePpm > 100_000n) throw new GenesisError(`${at}.takerFeePpm`, 'fees must be at most 10%')
+  if (out.initialPrice % out.tickSize !== 0n)
+    throw new GenesisError(`${at}.initialPrice`, 'must be a multiple of tickSize')
+  if (out.makerFeePpm > 100_000n || out.takerFeePpm > 100_000n)
+    throw new GenesisError(`${at}.takerFeePpm`, 'fees must be at most 10%')
   return out
 }
 
@@ -178,7 +186,13 @@ export function genesisState(g: Genesis): State {
     subaccounts: new Map(
       g.accounts.map((a) => [
         subaccountId(a.address, a.subaccount),
-        { address: a.address, subaccount: a.subaccount, collateral: a.collateral, positions: new Map(), openOrders: new Set() },
+        {
+          address: a.address,
+          subaccount: a.subaccount,
+          collateral: a.collateral,
+          positions: new Map(),
+          openOrders: new Set(),
+        },
       ]),
     ),
     orders: new Map(),

@@ -4,22 +4,24 @@
  * encodes everything (genesis, export); `stateFromLeaves` rebuilds the engine state (books from resting
  * orders in id order, which is their time priority).
  */
+
+import type { LeafWrite } from '../state/index.ts'
 import {
-  KEY_PREFIX,
-  Reader,
-  Writer,
   fromHex,
   globalKey,
+  KEY_PREFIX,
   marketKey,
   noncesKey,
   orderKey,
+  Reader,
   subaccountKey,
   toHex,
+  Writer,
 } from '../state/index.ts'
-import type { LeafWrite } from '../state/index.ts'
 import { emptyBook, insertOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
 import type { Address } from './messages.ts'
+import { emptySubaccount } from './subaccounts.ts'
 import type { Global, Market, NonceWindow, OracleConfig, RestingOrder, State, Subaccount } from './types.ts'
 import { clientOrderKey, subaccountId } from './types.ts'
 
@@ -108,7 +110,15 @@ function encodeSubaccount(s: Subaccount): Uint8Array {
 
 function encodeOrder(o: RestingOrder): Uint8Array {
   const w = address(new Writer().u64(o.id).u32(o.market), o.address)
-  return w.u32(o.subaccount).bool(o.isBuy).u256(o.price).u256(o.size).u64(o.clientId).bool(o.reduceOnly).u64(o.expiresAt).finish()
+  return w
+    .u32(o.subaccount)
+    .bool(o.isBuy)
+    .u256(o.price)
+    .u256(o.size)
+    .u64(o.clientId)
+    .bool(o.reduceOnly)
+    .u64(o.expiresAt)
+    .finish()
 }
 
 function decodeOrder(r: Reader): RestingOrder {
@@ -187,7 +197,13 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
       case KEY_PREFIX.subaccount: {
         const addr = readAddress(k)
         const sub = k.u32()
-        const s: Subaccount = { address: addr, subaccount: sub, collateral: r.i256(), positions: new Map(), openOrders: new Set() }
+        const s: Subaccount = {
+          address: addr,
+          subaccount: sub,
+          collateral: r.i256(),
+          positions: new Map(),
+          openOrders: new Set(),
+        }
         for (let n = r.u32(); n > 0; n--) s.positions.set(r.u32(), { size: r.i256(), cost: r.i256() })
         subaccounts.set(subaccountId(addr, sub), s)
         break
@@ -223,8 +239,8 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
     state.ordersByClientId.set(clientOrderKey(o.address, o.subaccount, o.market, o.clientId), o.id)
     insertOrder(state.books[o.market] as State['books'][number], o)
     const id = subaccountId(o.address, o.subaccount)
-    let s = subaccounts.get(id)
-    if (s === undefined) subaccounts.set(id, (s = { address: o.address, subaccount: o.subaccount, collateral: 0n, positions: new Map(), openOrders: new Set() }))
+    const s = subaccounts.get(id) ?? emptySubaccount(o.address, o.subaccount)
+    subaccounts.set(id, s)
     s.openOrders.add(o.id)
   }
   return state

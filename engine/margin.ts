@@ -10,7 +10,7 @@
  * initial         = Σ requirement(worst-case notional incl. open orders, initialMarginFraction) + Σ open-order
  *                   adverse-price loss (see initialMarginWithOrders)
  */
-import { PPM, abs, max, mulDivCeil, mulDivFloor } from './fixedPoint.ts'
+import { abs, max, mulDivCeil, mulDivFloor, PPM } from './fixedPoint.ts'
 import type { Market, RestingOrder, State, Subaccount } from './types.ts'
 
 export function positionValue(market: Market, size: bigint): bigint {

@@ -3,8 +3,9 @@
  * Unsigned integers arrive as decimal strings (JSON numbers are accepted for values up to 2^53−1), booleans
  * as JSON booleans, addresses as 0x-hex of 20 bytes. Every error names the field.
  */
-import { EIP712_TYPES, PRIMARY_TYPE, TX_KINDS } from './typedData.ts'
+
 import type { FieldType, FieldValue, MessageFields, TxKind } from './typedData.ts'
+import { EIP712_TYPES, PRIMARY_TYPE, TX_KINDS } from './typedData.ts'
 
 /** Lowercase 0x-prefixed 20-byte hex. */
 export type Address = `0x${string}`

@@ -36,8 +36,8 @@ export function tallyOracleReport(state: State, tally: OracleTally, report: Orac
   state.global.oracleLastTimestamp.set(report.signer, report.timestamp)
   dirty.global = true
   report.markets.forEach((id, i) => {
-    let bySigner = tally.get(id)
-    if (bySigner === undefined) tally.set(id, (bySigner = new Map()))
+    const bySigner = tally.get(id) ?? new Map<Address, bigint>()
+    tally.set(id, bySigner)
     bySigner.set(report.signer, report.prices[i] as bigint)
   })
 }

@@ -17,8 +17,8 @@ export function readSubaccount(state: State, address: Address, subaccount: numbe
 /** The stored subaccount, created empty if absent (call only when about to write it). */
 export function writableSubaccount(state: State, address: Address, subaccount: number): Subaccount {
   const id = subaccountId(address, subaccount)
-  let sub = state.subaccounts.get(id)
-  if (sub === undefined) state.subaccounts.set(id, (sub = emptySubaccount(address, subaccount)))
+  const sub = state.subaccounts.get(id) ?? emptySubaccount(address, subaccount)
+  state.subaccounts.set(id, sub)
   return sub
 }
 

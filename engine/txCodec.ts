@@ -4,11 +4,11 @@
  * arrays as u32 count then items), then the 65-byte signature. Canonical: decode(encode(x)) = x and
  * trailing bytes are rejected.
  */
-import { CodecError, Reader, Writer, fromHex, toHex } from '../state/index.ts'
-import { MAX_ARRAY_ITEMS } from './messages.ts'
+import { CodecError, fromHex, Reader, toHex, Writer } from '../state/index.ts'
 import type { TxMessage } from './messages.ts'
-import { EIP712_TYPES, PRIMARY_TYPE, TX_KINDS } from './typedData.ts'
+import { MAX_ARRAY_ITEMS } from './messages.ts'
 import type { FieldType, FieldValue } from './typedData.ts'
+import { EIP712_TYPES, PRIMARY_TYPE, TX_KINDS } from './typedData.ts'
 
 export const SIGNATURE_BYTES = 65
 

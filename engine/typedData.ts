@@ -82,12 +82,7 @@ export const EIP712_TYPES: Readonly<Record<string, readonly TypedField[]>> = {
     f('limitPrice', 'uint256'),
     f('nonce', 'uint64'),
   ],
-  OracleReport: [
-    f('signer', 'address'),
-    f('timestamp', 'uint64'),
-    f('markets', 'uint32[]'),
-    f('prices', 'uint256[]'),
-  ],
+  OracleReport: [f('signer', 'address'), f('timestamp', 'uint64'), f('markets', 'uint32[]'), f('prices', 'uint256[]')],
 }
 
 export interface Eip712Domain {

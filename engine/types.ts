@@ -2,8 +2,9 @@
  * @module The engine's state and block shapes. State is plain data with bigint money; the scales are in
  * fixedPoint.ts. Everything here is consensus: it is encoded into leaves (leaves.ts) and committed.
  */
-import type { Address, TxMessage } from './messages.ts'
+
 import type { RejectCode } from './errors.ts'
+import type { Address, TxMessage } from './messages.ts'
 import type { TxKind } from './typedData.ts'
 
 export type MarketStatus = 'active' | 'closed'

@@ -5,10 +5,10 @@ import { depth } from './book.ts'
 import { mulDivFloor } from './fixedPoint.ts'
 import {
   equity,
+  initialMarginWithOrders,
   liquidationPrice,
   maintenanceMargin,
   positionInitialMargin,
-  initialMarginWithOrders,
   positionValue,
 } from './margin.ts'
 import type { Address } from './messages.ts'
@@ -54,7 +54,9 @@ export function accountView(state: State, address: Address, subaccount: number):
         liquidationPrice: liquidationPrice(state, sub, id),
       }
     })
-  const openOrders = [...sub.openOrders].sort((a, b) => (a < b ? -1 : 1)).map((id) => state.orders.get(id) as RestingOrder)
+  const openOrders = [...sub.openOrders]
+    .sort((a, b) => (a < b ? -1 : 1))
+    .map((id) => state.orders.get(id) as RestingOrder)
   return {
     address,
     subaccount,

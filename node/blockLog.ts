@@ -21,13 +21,22 @@ export interface BlockLog {
   flush(force?: boolean): void
 }
 
-export function createBlockLog(opts: { validators: number; waitMs: number; print: (line: string) => void; quietEmpty: boolean; now: () => number }): BlockLog {
+export function createBlockLog(opts: {
+  validators: number
+  waitMs: number
+  print: (line: string) => void
+  quietEmpty: boolean
+  now: () => number
+}): BlockLog {
   const pending = new Map<bigint, Pending>()
   const early = new Map<bigint, string[]>()
   let lastPrinted = 0
 
   function line(p: Pending): string {
-    const agreement = p.disagree > 0 ? `ROOT MISMATCH (${p.disagree} of ${opts.validators})` : `validators ${p.agree}/${opts.validators} agree`
+    const agreement =
+      p.disagree > 0
+        ? `ROOT MISMATCH (${p.disagree} of ${opts.validators})`
+        : `validators ${p.agree}/${opts.validators} agree`
     const rejected = p.rejected > 0 ? ` (${p.rejected} rejected)` : ''
     return `#${p.height}  txs ${String(p.txs).padStart(3)}${rejected}  fills ${String(p.fills).padStart(3)}  root ${p.root.slice(0, 10)}  ${agreement}`
   }

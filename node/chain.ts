@@ -5,8 +5,8 @@
  * The engine advances `state` in place. If a block fails (an invariant, or a validator's root mismatch) the
  * state is rebuilt from the store with `reload()`, which holds exactly the last committed height.
  */
-import { EMPTY_ROOT, MerkleState, bytesEqual, toHex } from '../state/index.ts'
-import type { LeafWrite } from '../state/index.ts'
+
+import type { Block, BlockHeader, BlockResult, Genesis, State, VerifiedTx } from '../engine/index.ts'
 import {
   allLeaves,
   applyBlock,
@@ -18,8 +18,9 @@ import {
   leafWrites,
   stateFromLeaves,
 } from '../engine/index.ts'
-import type { Block, BlockHeader, BlockResult, Genesis, State, VerifiedTx } from '../engine/index.ts'
 import { toJson } from '../rpc/index.ts'
+import type { LeafWrite } from '../state/index.ts'
+import { bytesEqual, EMPTY_ROOT, MerkleState, toHex } from '../state/index.ts'
 import type { ChainStore, Head } from './chainStore.ts'
 
 export interface ExecutedBlock {

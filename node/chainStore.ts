@@ -4,9 +4,9 @@
  * H−1, never between.
  */
 import { Level } from 'level'
-import { Reader, Writer, bytesEqual } from '../state/index.ts'
 import type { LeafWrite } from '../state/index.ts'
-import { DB_PREFIX, blockKey, genesisKey, headKey, leafDbKey, receiptsKey, txIndexKey } from './dbKeys.ts'
+import { bytesEqual, Reader, Writer } from '../state/index.ts'
+import { blockKey, DB_PREFIX, genesisKey, headKey, leafDbKey, receiptsKey, txIndexKey } from './dbKeys.ts'
 
 export interface Head {
   height: bigint
@@ -68,7 +68,9 @@ export class ChainStore {
     const batch = this.#db.batch()
     batch.put(blockKey(c.head.height), c.block)
     batch.put(receiptsKey(c.head.height), new TextEncoder().encode(c.receipts))
-    c.txHashes.forEach((hash, i) => batch.put(txIndexKey(hash), new Writer(12).u64(c.head.height).u32(i).finish()))
+    c.txHashes.forEach((hash, i) => {
+      batch.put(txIndexKey(hash), new Writer(12).u64(c.head.height).u32(i).finish())
+    })
     for (const leaf of c.leaves) {
       if (leaf.value === null) batch.del(leafDbKey(leaf.key))
       else batch.put(leafDbKey(leaf.key), leaf.value)

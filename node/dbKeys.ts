@@ -22,7 +22,8 @@ export const headKey = Uint8Array.of(DB_PREFIX.head)
 export const genesisKey = Uint8Array.of(DB_PREFIX.genesis)
 export const blockKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREFIX.block).u64(height).finish()
 export const receiptsKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREFIX.receipts).u64(height).finish()
-export const txIndexKey = (hash: Uint8Array): Uint8Array => new Writer(33).u8(DB_PREFIX.txIndex).fixed(hash, 32).finish()
+export const txIndexKey = (hash: Uint8Array): Uint8Array =>
+  new Writer(33).u8(DB_PREFIX.txIndex).fixed(hash, 32).finish()
 export function leafDbKey(stateKey: Uint8Array): Uint8Array {
   const out = new Uint8Array(stateKey.length + 1)
   out[0] = DB_PREFIX.leaf

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { keccak256, toHex } from '../state/index.ts'
 import { createBlockLog } from './blockLog.ts'
-import { SEQUENCER_KEY_INDEX, devnetKey } from './devnetKeys.ts'
+import { devnetKey, SEQUENCER_KEY_INDEX } from './devnetKeys.ts'
 import { DEVNET_GENESIS_PATH, loadGenesis } from './genesisFile.ts'
-import { startNode } from './node.ts'
 import type { PerpNode } from './node.ts'
-import { startSimulation } from './sim.ts'
+import { startNode } from './node.ts'
 import type { Simulation } from './sim.ts'
+import { startSimulation } from './sim.ts'
 
 export interface DevnetOptions {
   dataDir?: string
@@ -56,7 +56,13 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   }
 
   try {
-    const blockLog = createBlockLog({ validators: count, waitMs: 1500, print: o.print, quietEmpty: !o.sim, now: Date.now })
+    const blockLog = createBlockLog({
+      validators: count,
+      waitMs: 1500,
+      print: o.print,
+      quietEmpty: !o.sim,
+      now: Date.now,
+    })
     const sequencer = await startNode({
       role: 'sequencer',
       genesis,
@@ -95,9 +101,18 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     }
     flushTimer = setInterval(() => blockLog.flush(), 500)
     o.print(`devnet: chain ${genesis.chainId}, data in ${temporary ? 'a temporary directory' : root}`)
-    o.print(`devnet: sequencer rpc ${sequencer.rpcUrl}; validators ${nodes.slice(1).map((n) => n.rpcUrl).join(', ')}`)
+    o.print(
+      `devnet: sequencer rpc ${sequencer.rpcUrl}; validators ${nodes
+        .slice(1)
+        .map((n) => n.rpcUrl)
+        .join(', ')}`,
+    )
     if (o.sim) {
-      sim = await startSimulation({ sequencerUrl: sequencer.rpcUrl, validatorUrl: nodes[1]?.rpcUrl ?? sequencer.rpcUrl, log })
+      sim = await startSimulation({
+        sequencerUrl: sequencer.rpcUrl,
+        validatorUrl: nodes[1]?.rpcUrl ?? sequencer.rpcUrl,
+        log,
+      })
       o.print('devnet: market simulation on (oracle feeder, 2 market makers, 2 takers); --sim off to disable')
     }
     return { sequencer, validators: nodes.slice(1), stop }

@@ -2,9 +2,10 @@
  * @module Devnet keys from the well-known test mnemonic (anvil's and Hardhat's default): accounts 0–9 are
  * funded traders, 10–12 the oracle signers, 13 the sequencer (DESIGN §5). Never use these keys with value.
  */
-import { HDKey, hdKeyToAccount } from 'viem/accounts'
-import type { HDAccount } from 'viem/accounts'
+
 import { mnemonicToSeedSync } from '@scure/bip39'
+import type { HDAccount } from 'viem/accounts'
+import { HDKey, hdKeyToAccount } from 'viem/accounts'
 
 export const DEVNET_MNEMONIC = 'test test test test test test test test test test test junk'
 export const DEVNET_KEY_COUNT = 14

@@ -9,8 +9,9 @@
  * Sync: when a block arrives ahead of the head, or no block has arrived for 3 block intervals, the follower
  * asks a peer for the missing range (up to 64 blocks a request) until the peer has no more.
  */
-import { blockHash, decodeBlock, txRoot } from '../engine/index.ts'
+
 import type { Block } from '../engine/index.ts'
+import { blockHash, decodeBlock, txRoot } from '../engine/index.ts'
 import type { GossipVerdict, P2P } from '../p2p/index.ts'
 import { bytesEqual, toHex } from '../state/index.ts'
 import type { Chain } from './chain.ts'

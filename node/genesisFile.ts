@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GenesisError, parseGenesis } from '../engine/index.ts'
 import type { Genesis } from '../engine/index.ts'
+import { GenesisError, parseGenesis } from '../engine/index.ts'
 
 /** genesis.json at the repository root: the devnet. */
 export const DEVNET_GENESIS_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'genesis.json')

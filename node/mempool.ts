@@ -3,7 +3,7 @@
  * refused (MEMPOOL_FULL) rather than evicting older ones. Tracks each account's pending nonces so a nonce
  * cannot be used twice before its first use is included.
  */
-import { messageNonce, messageAccount } from '../engine/index.ts'
+import { messageAccount, messageNonce } from '../engine/index.ts'
 import { toHex } from '../state/index.ts'
 import type { VerifiedSignedTx } from './verify.ts'
 

@@ -3,22 +3,21 @@
  * RPC. Started in that order and stopped in reverse.
  */
 import { mkdirSync } from 'node:fs'
-import { decodeSignedTx, HEADER_BYTES, SIGNATURE_BYTES } from '../engine/index.ts'
 import type { Genesis } from '../engine/index.ts'
-import { createP2P } from '../p2p/index.ts'
+import { decodeSignedTx, HEADER_BYTES, SIGNATURE_BYTES } from '../engine/index.ts'
 import type { GossipVerdict, P2P } from '../p2p/index.ts'
-import { RpcError, buildRpcServer } from '../rpc/index.ts'
+import { createP2P } from '../p2p/index.ts'
 import type { HealthReport } from '../rpc/index.ts'
+import { buildRpcServer, RpcError } from '../rpc/index.ts'
 import { toHex } from '../state/index.ts'
-import { Chain } from './chain.ts'
 import type { CommittedBlock } from './chain.ts'
+import { Chain } from './chain.ts'
 import { ChainStore } from './chainStore.ts'
-import { createFollower } from './follower.ts'
 import type { Follower, RootMismatch } from './follower.ts'
+import { createFollower } from './follower.ts'
 import { Mempool } from './mempool.ts'
 import { createRpcBackend } from './rpcBackend.ts'
 import { createSequencer } from './sequencer.ts'
-import type { Sequencer } from './sequencer.ts'
 import { addressOfPrivateKey } from './signatures.ts'
 
 export const VERSION = '0.1.0'
@@ -81,7 +80,6 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
     const chain = await Chain.open(config.genesis, store)
     const mempool = new Mempool(config.mempoolCapacity ?? DEFAULT_MEMPOOL_CAPACITY)
     let follower: Follower | undefined
-    let sequencer: Sequencer | undefined
     let lastBlockAt = now()
     chain.onCommitted(() => {
       lastBlockAt = now()
@@ -90,11 +88,18 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
     const health = (): HealthReport => {
       const height = chain.head.height.toString()
       if (follower?.mismatch !== undefined)
-        return { ok: false, status: 'root-mismatch', height, detail: `state root differs at height ${follower.mismatch.height}` }
+        return {
+          ok: false,
+          status: 'root-mismatch',
+          height,
+          detail: `state root differs at height ${follower.mismatch.height}`,
+        }
       if (follower?.syncing) return { ok: false, status: 'syncing', height }
       const stale = now() - lastBlockAt > 5 * blockTimeMs
       const status = config.role === 'sequencer' ? 'producing' : 'following'
-      return stale ? { ok: false, status: 'stalled', height, detail: `no block for ${now() - lastBlockAt} ms` } : { ok: true, status, height }
+      return stale
+        ? { ok: false, status: 'stalled', height, detail: `no block for ${now() - lastBlockAt} ms` }
+        : { ok: true, status, height }
     }
 
     let p2p: P2P | undefined
@@ -107,7 +112,9 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
       peers: () => p2p?.peers().length ?? 0,
       health,
       log,
-      ...(config.role === 'validator' ? { forward: (bytes: Uint8Array) => (p2p as P2P).publishTransaction(bytes) } : {}),
+      ...(config.role === 'validator'
+        ? { forward: (bytes: Uint8Array) => (p2p as P2P).publishTransaction(bytes) }
+        : {}),
     })
 
     if (config.role === 'validator') follower = createFollower({ chain, blockTimeMs, maxTxsPerBlock, now, log })
@@ -162,7 +169,6 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         now,
         log,
       })
-      sequencer = s
       s.start()
       stack.push(() => s.stop())
     }
@@ -170,7 +176,9 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
     const app = buildRpcServer(backend, { log })
     const address = await app.listen({ host: config.rpcHost, port: config.rpcPort })
     stack.push(() => app.close())
-    log(`${config.role} ${toHex(chain.genesisHash).slice(0, 10)} at ${chain.describeHead()}, rpc ${address}, p2p ${network.multiaddrs()[0] ?? ''}`)
+    log(
+      `${config.role} ${toHex(chain.genesisHash).slice(0, 10)} at ${chain.describeHead()}, rpc ${address}, p2p ${network.multiaddrs()[0] ?? ''}`,
+    )
 
     return {
       role: config.role,

@@ -8,9 +8,9 @@
  * (same hash, or the same account nonce) → mempool has room. A validator then forwards the transaction to
  * the sequencer over gossip.
  */
+
+import type { Address, SignedTx } from '../engine/index.ts'
 import {
-  MessageError,
-  TxRejected,
   accountView,
   bookView,
   decodeBlock,
@@ -18,21 +18,22 @@ import {
   eip712Description,
   encodeSignedTx,
   isTxKind,
+  MessageError,
   markPrice,
   messageAccount,
   messageNonce,
   openInterestNotional,
+  TxRejected,
 } from '../engine/index.ts'
-import type { Address, SignedTx } from '../engine/index.ts'
 import type { HealthReport, Json, RpcBackend } from '../rpc/index.ts'
 import { appError, isAppErrorReason, toJson } from '../rpc/index.ts'
 import { fromHex, toHex } from '../state/index.ts'
 import type { Chain } from './chain.ts'
-import { MempoolFull } from './mempool.ts'
 import type { Mempool } from './mempool.ts'
+import { MempoolFull } from './mempool.ts'
 import { SignatureError } from './signatures.ts'
-import { verifySignedTx } from './verify.ts'
 import type { VerifiedSignedTx } from './verify.ts'
+import { verifySignedTx } from './verify.ts'
 
 export interface BackendInit {
   chain: Chain
@@ -99,7 +100,8 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     admitSigned: admit,
 
     async sendTransaction(kind, message, signature) {
-      if (!isTxKind(kind)) throw appError('UNSUPPORTED_KIND', `unknown transaction kind ${String(kind).slice(0, 32)}`, 'kind')
+      if (!isTxKind(kind))
+        throw appError('UNSUPPORTED_KIND', `unknown transaction kind ${String(kind).slice(0, 32)}`, 'kind')
       let signed: SignedTx
       try {
         signed = { ...decodeMessage(kind, message), signature: fromHex(signature) } as SignedTx
@@ -157,7 +159,8 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     },
 
     orderBook(market, depth) {
-      if (chain.state.markets[market] === undefined) throw appError('UNKNOWN_MARKET', `unknown market ${market}`, 'market')
+      if (chain.state.markets[market] === undefined)
+        throw appError('UNKNOWN_MARKET', `unknown market ${market}`, 'market')
       return toJson({ ...bookView(chain.state, market, depth, chain.head.time), height: chain.head.height })
     },
 

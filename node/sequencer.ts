@@ -5,8 +5,9 @@
  *
  * Block time = max(parent time + 1, wall clock): monotonic even if the clock steps back.
  */
-import { InvariantViolation, blockHash, txRoot } from '../engine/index.ts'
+
 import type { Block, BlockHeader } from '../engine/index.ts'
+import { blockHash, InvariantViolation, txRoot } from '../engine/index.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import type { Mempool } from './mempool.ts'
 import { signDigest } from './signatures.ts'
@@ -41,7 +42,10 @@ export function createSequencer(init: SequencerInit): Sequencer {
     const time = BigInt(Math.max(Number(head.time) + 1, init.now()))
     let executed: ReturnType<Chain['execute']>
     try {
-      executed = chain.execute(entries.map((e) => e.tx), time)
+      executed = chain.execute(
+        entries.map((e) => e.tx),
+        time,
+      )
     } catch (e) {
       await chain.reload()
       if (!(e instanceof InvariantViolation)) throw e
@@ -62,21 +66,28 @@ export function createSequencer(init: SequencerInit): Sequencer {
     const block: Block = { header, txs, signature: signDigest(init.signingKey, blockHash(header)) }
     const committed = await chain.commit(block, executed)
     mempool.remove(entries.map((e) => e.tx.hash))
-    init.publish(committed.bytes).catch((e: unknown) => init.log(`gossip of block ${header.height} failed: ${String(e)}`))
+    init
+      .publish(committed.bytes)
+      .catch((e: unknown) => init.log(`gossip of block ${header.height} failed: ${String(e)}`))
     return committed
   }
 
   function schedule(startedAt: number, tick: number): void {
     if (stopped) return
     const due = startedAt + tick * init.blockTimeMs
-    timer = setTimeout(() => {
-      running = produce()
-        .catch((e: unknown) => init.log(`block production failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`))
-        .finally(() => {
-          const behind = Math.floor((init.now() - startedAt) / init.blockTimeMs)
-          schedule(startedAt, Math.max(tick + 1, behind + 1))
-        })
-    }, Math.max(0, due - init.now()))
+    timer = setTimeout(
+      () => {
+        running = produce()
+          .catch((e: unknown) =>
+            init.log(`block production failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+          )
+          .finally(() => {
+            const behind = Math.floor((init.now() - startedAt) / init.blockTimeMs)
+            schedule(startedAt, Math.max(tick + 1, behind + 1))
+          })
+      },
+      Math.max(0, due - init.now()),
+    )
   }
 
   return {

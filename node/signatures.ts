@@ -8,8 +8,8 @@
  * has one valid form.
  */
 import { createRequire } from 'node:module'
-import { keccak256, toHex } from '../state/index.ts'
 import type { Address } from '../engine/index.ts'
+import { keccak256, toHex } from '../state/index.ts'
 
 interface Secp256k1 {
   ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean): Uint8Array
@@ -41,7 +41,8 @@ export function recoverSigner(digest: Uint8Array, signature: Uint8Array): Addres
   const v = signature[64] as number
   const recid = v >= 27 ? v - 27 : v
   if (recid !== 0 && recid !== 1) throw new SignatureError(`signature v must be 27, 28, 0 or 1, got ${v}`)
-  if (readS(signature) > HALF_N) throw new SignatureError('signature s is in the upper half of the curve order (high-s)')
+  if (readS(signature) > HALF_N)
+    throw new SignatureError('signature s is in the upper half of the curve order (high-s)')
   try {
     return addressOfPublicKey(secp.ecdsaRecover(signature.subarray(0, 64), recid, digest, false))
   } catch {

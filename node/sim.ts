@@ -5,10 +5,11 @@
  * IOC orders 0.3% through the oracle; account 3 sends through a validator, which forwards to the sequencer).
  * Signing is viem's signTypedData with the domain and types from perp_chainInfo, as any wallet would do.
  */
-import { privateKeyToAccount } from 'viem/accounts'
+
 import type { PrivateKeyAccount } from 'viem/accounts'
+import { privateKeyToAccount } from 'viem/accounts'
 import { toHex } from '../state/index.ts'
-import { ORACLE_KEY_INDEXES, devnetKey } from './devnetKeys.ts'
+import { devnetKey, ORACLE_KEY_INDEXES } from './devnetKeys.ts'
 
 interface Eip712Info {
   domain: { name: string; version: string; chainId: number }
@@ -36,9 +37,17 @@ export interface Simulation {
 }
 
 async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
-  const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: { reason?: string } } }
-  if (body.error !== undefined) throw Object.assign(new Error(body.error.message), { reason: body.error.data?.reason ?? String(body.error.code) })
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  const body = (await res.json()) as {
+    result?: T
+    error?: { code: number; message: string; data?: { reason?: string } }
+  }
+  if (body.error !== undefined)
+    throw Object.assign(new Error(body.error.message), { reason: body.error.data?.reason ?? String(body.error.code) })
   return body.result as T
 }
 
@@ -54,10 +63,20 @@ export async function startSimulation(o: SimOptions): Promise<Simulation> {
   let nonce = BigInt(Date.now()) * 1000n
   let stopped = false
 
-  async function send(account: PrivateKeyAccount, kind: string, message: Record<string, unknown>, url = o.sequencerUrl): Promise<void> {
+  async function send(
+    account: PrivateKeyAccount,
+    kind: string,
+    message: Record<string, unknown>,
+    url = o.sequencerUrl,
+  ): Promise<void> {
     const primaryType = info.eip712.primaryTypes[kind] as string
     const signature = await account.signTypedData({ domain: info.eip712.domain, types, primaryType, message } as never)
-    const wire = Object.fromEntries(Object.entries(message).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? v.map(String) : v]))
+    const wire = Object.fromEntries(
+      Object.entries(message).map(([k, v]) => [
+        k,
+        typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? v.map(String) : v,
+      ]),
+    )
     sent++
     await rpc(url, 'perp_sendTransaction', [{ kind, message: wire, signature }]).catch((e: { reason?: string }) => {
       const reason = e.reason ?? 'NETWORK'
@@ -97,7 +116,8 @@ export async function startSimulation(o: SimOptions): Promise<Simulation> {
     )
   })
 
-  const snap = (price: bigint, tick: bigint, up: boolean): bigint => (up ? ((price + tick - 1n) / tick) * tick : (price / tick) * tick)
+  const snap = (price: bigint, tick: bigint, up: boolean): bigint =>
+    up ? ((price + tick - 1n) / tick) * tick : (price / tick) * tick
 
   const makers = [0, 1].map((i) => privateKeyToAccount(toHex(devnetKey(i).privateKey)))
   makers.forEach((maker, k) => {
@@ -113,8 +133,18 @@ export async function startSimulation(o: SimOptions): Promise<Simulation> {
           for (const isBuy of [true, false]) {
             const price = snap(isBuy ? ref - (ref * bps) / 10_000n : ref + (ref * bps) / 10_000n, tick, !isBuy)
             await send(maker, 'order', {
-              account: maker.address, subaccount: 0, market: m.id, isBuy, price, size, timeInForce: 0,
-              reduceOnly: false, postOnly: true, clientId: nonce, nonce: nonce++, expiresAt: 0n,
+              account: maker.address,
+              subaccount: 0,
+              market: m.id,
+              isBuy,
+              price,
+              size,
+              timeInForce: 0,
+              reduceOnly: false,
+              postOnly: true,
+              clientId: nonce,
+              nonce: nonce++,
+              expiresAt: 0n,
             })
           }
         }
@@ -132,10 +162,25 @@ export async function startSimulation(o: SimOptions): Promise<Simulation> {
       const price = snap(isBuy ? ref + (ref * 30n) / 10_000n : ref - (ref * 30n) / 10_000n, tick, isBuy)
       const size = BigInt(m.lotSize) * BigInt(1 + Math.floor(Math.random() * 10))
       const url = k === 1 && o.validatorUrl !== undefined ? o.validatorUrl : o.sequencerUrl
-      await send(taker, 'order', {
-        account: taker.address, subaccount: 0, market: m.id, isBuy, price, size, timeInForce: 1,
-        reduceOnly: false, postOnly: false, clientId: 0n, nonce: nonce++, expiresAt: 0n,
-      }, url)
+      await send(
+        taker,
+        'order',
+        {
+          account: taker.address,
+          subaccount: 0,
+          market: m.id,
+          isBuy,
+          price,
+          size,
+          timeInForce: 1,
+          reduceOnly: false,
+          postOnly: false,
+          clientId: 0n,
+          nonce: nonce++,
+          expiresAt: 0n,
+        },
+        url,
+      )
     })
   })
 

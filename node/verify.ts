@@ -2,8 +2,9 @@
  * @module Turning signed transactions into verified ones: EIP-712 digest under the chain's domain, then
  * signer recovery. The digest is the transaction's hash.
  */
-import { typedDataDigest } from '../engine/index.ts'
+
 import type { SignedTx, VerifiedTx } from '../engine/index.ts'
+import { typedDataDigest } from '../engine/index.ts'
 import { recoverSigner } from './signatures.ts'
 
 export interface VerifiedSignedTx {

@@ -9,8 +9,9 @@
  * its maxBlockBytes; the client resets and rejects on an item larger than its own maxBlockBytes (checked on
  * the length prefix, before the body is buffered), on more items than it asked for, or after 10 s.
  */
-import { peerIdFromString } from '@libp2p/peer-id'
+
 import type { Libp2p, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { StreamReader } from './streamReader.ts'
 
 /** Upper bound on blocks per request, enforced by client and server. */
@@ -133,7 +134,12 @@ export interface SyncClientOptions {
 }
 
 /** Requests blocks [from, from+count) from `peer`; see the module comment for the failure cases. */
-export async function requestBlocks(opts: SyncClientOptions, peer: string, from: bigint, count: number): Promise<Uint8Array[]> {
+export async function requestBlocks(
+  opts: SyncClientOptions,
+  peer: string,
+  from: bigint,
+  count: number,
+): Promise<Uint8Array[]> {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`)
   if (from < 0n || from > U64_MAX) throw new RangeError(`from out of u64 range: ${from}`)
   const capped = Math.min(count, MAX_SYNC_BLOCKS)
@@ -141,7 +147,10 @@ export async function requestBlocks(opts: SyncClientOptions, peer: string, from:
   const peerId = peerIdFromString(peer)
 
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(new Error(`sync request to ${peer} timed out after ${SYNC_TIMEOUT_MS} ms`)), SYNC_TIMEOUT_MS)
+  const timer = setTimeout(
+    () => controller.abort(new Error(`sync request to ${peer} timed out after ${SYNC_TIMEOUT_MS} ms`)),
+    SYNC_TIMEOUT_MS,
+  )
   let stream: Stream | undefined
   try {
     stream = await opts.libp2p.dialProtocol(peerId, opts.protocol, { signal: controller.signal })
@@ -158,7 +167,8 @@ export async function requestBlocks(opts: SyncClientOptions, peer: string, from:
         if (header === null) break
         if (blocks.length >= capped) throw new Error(`sync: peer sent more than the ${capped} blocks requested`)
         const len = readLength(header)
-        if (len > opts.maxBlockBytes) throw new Error(`sync: block of ${len} bytes exceeds maxBlockBytes ${opts.maxBlockBytes}`)
+        if (len > opts.maxBlockBytes)
+          throw new Error(`sync: block of ${len} bytes exceeds maxBlockBytes ${opts.maxBlockBytes}`)
         const block = await reader.read(len)
         if (block === null) throw new Error('sync: unexpected end of stream')
         blocks.push(block)

@@ -4,10 +4,11 @@
  * While connected, the connection is re-checked every 5 s as a safety net. Start never waits for, nor fails
  * on, these dials (the sequencer may come up after its validators).
  */
-import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@libp2p/peer-id'
+
 import type { Libp2p, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { multiaddr } from '@multiformats/multiaddr'
 
 /** ms: first retry delay after a failed dial or a disconnect. */
 const RETRY_INITIAL_MS = 1_000

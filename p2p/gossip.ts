@@ -3,8 +3,8 @@
  * two validators), topic names, and the size-then-application topic validators.
  */
 import { createHash } from 'node:crypto'
-import { gossipsub, StrictSign, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipsubOpts, Message, TopicValidatorFn } from '@libp2p/gossipsub'
+import { gossipsub, StrictSign, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipVerdict } from './types.ts'
 
 export function blocksTopic(chainId: number): string {

@@ -2,15 +2,16 @@
  * @module createP2P: one libp2p host (TCP + Noise + Yamux + identify + gossipsub) wired to the block/tx
  * topics, the block-sync protocol and the bootstrap redialer.
  */
-import { createLibp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
+
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
-import { Bootstrapper } from './bootstrap.ts'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
 import { createSyncHandler, requestBlocks, syncProtocol } from './blockSync.ts'
+import { Bootstrapper } from './bootstrap.ts'
 import { blocksTopic, gossipOptions, gossipsub, topicValidator, txsTopic } from './gossip.ts'
 import { loadPrivateKey } from './keys.ts'
 import type { P2P, P2PInit } from './types.ts'
@@ -20,7 +21,10 @@ const SYNC_MAX_STREAMS = 8
 
 export async function createP2P(init: P2PInit): Promise<P2P> {
   const log = init.log ?? ((): void => {})
-  for (const [name, v] of [['maxBlockBytes', init.maxBlockBytes], ['maxTxBytes', init.maxTxBytes]] as const) {
+  for (const [name, v] of [
+    ['maxBlockBytes', init.maxBlockBytes],
+    ['maxTxBytes', init.maxTxBytes],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`p2p ${name} must be a positive integer, got ${v}`)
   }
   const blocks = blocksTopic(init.chainId)
@@ -108,7 +112,9 @@ export async function createP2P(init: P2PInit): Promise<P2P> {
  * The gossipsub status object is captured before stop because every reschedule writes into the object that
  * is current, and stop() swaps in a new one.
  */
-interface MaybeTimerHolder { heartbeatTimeout?: ReturnType<typeof setTimeout> }
+interface MaybeTimerHolder {
+  heartbeatTimeout?: ReturnType<typeof setTimeout>
+}
 
 function lingeringHeartbeat(pubsub: GossipSub): MaybeTimerHolder | undefined {
   return (pubsub as unknown as { status?: MaybeTimerHolder }).status
@@ -116,7 +122,8 @@ function lingeringHeartbeat(pubsub: GossipSub): MaybeTimerHolder | undefined {
 
 function clearLingeringTimers(libp2p: unknown, heartbeat: MaybeTimerHolder | undefined): void {
   if (heartbeat?.heartbeatTimeout !== undefined) clearTimeout(heartbeat.heartbeatTimeout)
-  const debounced = (libp2p as { components?: { addressManager?: { _updatePeerStoreAddresses?: { stop?: () => void } } } })
-    .components?.addressManager?._updatePeerStoreAddresses
+  const debounced = (
+    libp2p as { components?: { addressManager?: { _updatePeerStoreAddresses?: { stop?: () => void } } } }
+  ).components?.addressManager?._updatePeerStoreAddresses
   if (typeof debounced?.stop === 'function') debounced.stop()
 }

@@ -3,8 +3,9 @@
  * content hash), a block-sync request/response protocol, and bootstrap dialing. Bytes are opaque here; the
  * node decides what is valid through the callbacks in P2PInit.
  */
-export type { GossipVerdict, P2P, P2PInit, P2PKeyType } from './types.ts'
+
+export { MAX_SYNC_BLOCKS, SYNC_RATE_LIMIT, SYNC_TIMEOUT_MS, syncProtocol } from './blockSync.ts'
+export { blocksTopic, txsTopic } from './gossip.ts'
 export { createP2P } from './host.ts'
 export { peerIdFromKey } from './keys.ts'
-export { blocksTopic, txsTopic } from './gossip.ts'
-export { MAX_SYNC_BLOCKS, SYNC_RATE_LIMIT, SYNC_TIMEOUT_MS, syncProtocol } from './blockSync.ts'
+export type { GossipVerdict, P2P, P2PInit, P2PKeyType } from './types.ts'

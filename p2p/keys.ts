@@ -4,13 +4,16 @@
  * for operators who want to reuse an existing key.
  */
 import { generateKeyPair, generateKeyPairFromSeed, privateKeyFromRaw } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { P2PKeyType } from './types.ts'
 
 const KEY_BYTES = 32
 
-export async function loadPrivateKey(bytes: Uint8Array | undefined, keyType: P2PKeyType = 'ed25519'): Promise<PrivateKey> {
+export async function loadPrivateKey(
+  bytes: Uint8Array | undefined,
+  keyType: P2PKeyType = 'ed25519',
+): Promise<PrivateKey> {
   if (bytes === undefined) return generateKeyPair('Ed25519')
   if (bytes.length !== KEY_BYTES) throw new RangeError(`p2p privateKey must be ${KEY_BYTES} bytes, got ${bytes.length}`)
   if (keyType === 'ed25519') return generateKeyPairFromSeed('Ed25519', bytes)

@@ -29,17 +29,25 @@ function validId(id: unknown): id is string | number | null {
   return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))
 }
 
-async function call(request: unknown, backend: RpcBackend, onInternal?: (e: unknown) => void): Promise<RpcResponse | null> {
+async function call(
+  request: unknown,
+  backend: RpcBackend,
+  onInternal?: (e: unknown) => void,
+): Promise<RpcResponse | null> {
   if (typeof request !== 'object' || request === null || Array.isArray(request))
     return errorResponse(null, new RpcError(PROTOCOL_ERRORS.invalidRequest, 'a request must be a JSON object'))
   const r = request as Record<string, unknown>
   const isNotification = !('id' in r)
   const id = validId(r.id) ? r.id : null
   if (r.jsonrpc !== '2.0' || typeof r.method !== 'string' || (!isNotification && !validId(r.id)))
-    return errorResponse(id, new RpcError(PROTOCOL_ERRORS.invalidRequest, 'expected {"jsonrpc":"2.0","method":string,"id"?}'))
+    return errorResponse(
+      id,
+      new RpcError(PROTOCOL_ERRORS.invalidRequest, 'expected {"jsonrpc":"2.0","method":string,"id"?}'),
+    )
   const handler = Object.hasOwn(METHODS, r.method) ? METHODS[r.method] : undefined
   try {
-    if (handler === undefined) throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `method ${r.method.slice(0, 64)} not found`)
+    if (handler === undefined)
+      throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `method ${r.method.slice(0, 64)} not found`)
     const result = await handler(r.params, backend)
     return isNotification ? null : { jsonrpc: '2.0', id, result }
   } catch (e) {
@@ -53,7 +61,11 @@ export interface DispatchOptions {
 }
 
 /** Returns the response body, or undefined when nothing is to be sent (only notifications). */
-export async function dispatch(body: string, backend: RpcBackend, opts: DispatchOptions): Promise<RpcResponse | RpcResponse[] | undefined> {
+export async function dispatch(
+  body: string,
+  backend: RpcBackend,
+  opts: DispatchOptions,
+): Promise<RpcResponse | RpcResponse[] | undefined> {
   let parsed: unknown
   try {
     parsed = JSON.parse(body)
@@ -63,7 +75,10 @@ export async function dispatch(body: string, backend: RpcBackend, opts: Dispatch
   if (!Array.isArray(parsed)) return (await call(parsed, backend, opts.onInternalError)) ?? undefined
   if (parsed.length === 0) return errorResponse(null, new RpcError(PROTOCOL_ERRORS.invalidRequest, 'empty batch'))
   if (parsed.length > opts.maxBatch)
-    return errorResponse(null, new RpcError(PROTOCOL_ERRORS.invalidRequest, `batch of ${parsed.length} is over the limit of ${opts.maxBatch}`))
+    return errorResponse(
+      null,
+      new RpcError(PROTOCOL_ERRORS.invalidRequest, `batch of ${parsed.length} is over the limit of ${opts.maxBatch}`),
+    )
   const out: RpcResponse[] = []
   for (const request of parsed) {
     const response = await call(request, backend, opts.onInternalError)

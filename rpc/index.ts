@@ -3,12 +3,12 @@
  * envelope, params, error table, JSON shapes.
  */
 export type { HealthReport, RpcBackend } from './backend.ts'
-export { dispatch } from './dispatch.ts'
 export type { RpcResponse } from './dispatch.ts'
-export { APP_ERRORS, PROTOCOL_ERRORS, RpcError, appError, invalidParams, isAppErrorReason } from './errors.ts'
+export { dispatch } from './dispatch.ts'
 export type { AppErrorReason } from './errors.ts'
-export { toJson } from './json.ts'
+export { APP_ERRORS, appError, invalidParams, isAppErrorReason, PROTOCOL_ERRORS, RpcError } from './errors.ts'
 export type { Json } from './json.ts'
+export { toJson } from './json.ts'
 export { METHODS } from './methods.ts'
-export { DEFAULT_BODY_LIMIT, DEFAULT_MAX_BATCH, buildRpcServer } from './server.ts'
 export type { RpcServerOptions } from './server.ts'
+export { buildRpcServer, DEFAULT_BODY_LIMIT, DEFAULT_MAX_BATCH } from './server.ts'

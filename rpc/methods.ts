@@ -11,6 +11,14 @@ export type MethodHandler = (params: unknown, backend: RpcBackend) => Json | Pro
 
 const MAX_DEPTH = 500
 
+/** A method that takes no params (an empty array or none). */
+function noParams(read: (b: RpcBackend) => Json): MethodHandler {
+  return (params, b) => {
+    paramList(params, 0)
+    return read(b)
+  }
+}
+
 export const METHODS: Readonly<Record<string, MethodHandler>> = {
   perp_sendTransaction: async (params, b) => {
     const [p] = paramList(params, 1)
@@ -20,8 +28,8 @@ export const METHODS: Readonly<Record<string, MethodHandler>> = {
       throw invalidParams('signature must be 65 bytes of 0x-hex (r‖s‖v)', 'signature')
     return b.sendTransaction(tx.kind, tx.message, tx.signature)
   },
-  perp_chainInfo: (params, b) => (paramList(params, 0), b.chainInfo()),
-  perp_markets: (params, b) => (paramList(params, 0), b.markets()),
+  perp_chainInfo: noParams((b) => b.chainInfo()),
+  perp_markets: noParams((b) => b.markets()),
   perp_orderBook: (params, b) => {
     const [market, depth] = paramList(params, 2)
     return b.orderBook(uint(market, 'market', 2 ** 32 - 1), uint(depth, 'depth', MAX_DEPTH, 20))
@@ -38,8 +46,8 @@ export const METHODS: Readonly<Record<string, MethodHandler>> = {
     const [tag] = paramList(params, 1)
     return b.block(blockTag(tag, 'height'))
   },
-  eth_chainId: (params, b) => (paramList(params, 0), `0x${b.chainId.toString(16)}`),
-  net_version: (params, b) => (paramList(params, 0), String(b.chainId)),
-  web3_clientVersion: (params, b) => (paramList(params, 0), b.clientVersion),
-  eth_blockNumber: (params, b) => (paramList(params, 0), `0x${b.blockNumber().toString(16)}`),
+  eth_chainId: noParams((b) => `0x${b.chainId.toString(16)}`),
+  net_version: noParams((b) => String(b.chainId)),
+  web3_clientVersion: noParams((b) => b.clientVersion),
+  eth_blockNumber: noParams((b) => `0x${b.blockNumber().toString(16)}`),
 }

@@ -24,7 +24,8 @@ export function address(v: unknown, name: string): string {
 }
 
 export function hash32(v: unknown, name: string): string {
-  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(v)) throw invalidParams(`${name} must be a 32-byte 0x hash`, name)
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(v))
+    throw invalidParams(`${name} must be a 32-byte 0x hash`, name)
   return v.toLowerCase()
 }
 

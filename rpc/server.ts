@@ -5,8 +5,9 @@
  * A body over `bodyLimit` is answered 413 with a JSON-RPC error (REQUEST_TOO_LARGE) before it is parsed; the
  * body is read as text and parsed by dispatch, so malformed JSON is a -32700, not a fastify 400.
  */
-import Fastify from 'fastify'
+
 import type { FastifyInstance } from 'fastify'
+import Fastify from 'fastify'
 import type { RpcBackend } from './backend.ts'
 import { dispatch } from './dispatch.ts'
 import { APP_ERRORS } from './errors.ts'
@@ -31,7 +32,11 @@ export function buildRpcServer(backend: RpcBackend, opts: RpcServerOptions = {})
       return reply.code(413).send({
         jsonrpc: '2.0',
         id: null,
-        error: { code: APP_ERRORS.REQUEST_TOO_LARGE, message: `request body over ${bodyLimit} bytes`, data: { reason: 'REQUEST_TOO_LARGE' } },
+        error: {
+          code: APP_ERRORS.REQUEST_TOO_LARGE,
+          message: `request body over ${bodyLimit} bytes`,
+          data: { reason: 'REQUEST_TOO_LARGE' },
+        },
       })
     opts.log?.(`rpc: ${err instanceof Error ? err.message : String(err)}`)
     return reply.code(400).send({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'invalid request' } })
@@ -41,7 +46,8 @@ export function buildRpcServer(backend: RpcBackend, opts: RpcServerOptions = {})
     const body = typeof req.body === 'string' ? req.body : ''
     const response = await dispatch(body, backend, {
       maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
-      onInternalError: (e) => opts.log?.(`rpc internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+      onInternalError: (e) =>
+        opts.log?.(`rpc internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     })
     if (response === undefined) return reply.code(204).send()
     return reply.header('content-type', 'application/json').send(JSON.stringify(response))

@@ -10,7 +10,7 @@
  * same `MerkleState` surface (apply writes, read the root).
  */
 import { Writer } from './codec.ts'
-import { HASH_BYTES, concatBytes, keccak256, toHex } from './hash.ts'
+import { concatBytes, HASH_BYTES, keccak256, toHex } from './hash.ts'
 
 export interface LeafWrite {
   key: Uint8Array

@@ -5,17 +5,18 @@
  * orders (margin.ts). An order that only shrinks a position (no flip, nothing left resting) is also accepted
  * when equity stays ≥ maintenance margin, so an account can always reduce risk.
  */
+
+import { insertOrder } from '../book.ts'
 import type { Dirty } from '../dirty.ts'
 import { REJECT, reject } from '../errors.ts'
-import { PPM, abs, mulDivCeil } from '../fixedPoint.ts'
 import { dropOrder, quoteAmount, settleFill, tradePosition } from '../fills.ts'
-import { insertOrder } from '../book.ts'
+import { abs, mulDivCeil, PPM } from '../fixedPoint.ts'
 import { equity, initialMarginWithOrders, maintenanceMargin } from '../margin.ts'
-import { crosses, planMatch } from '../matching.ts'
 import type { MatchPlan } from '../matching.ts'
+import { crosses, planMatch } from '../matching.ts'
 import type { OrderMessage } from '../messages.ts'
 import { cloneSubaccount, readSubaccount, writableSubaccount } from '../subaccounts.ts'
-import type { Book, BlockEnv, Market, RestingOrder, State, Subaccount, TxEvent } from '../types.ts'
+import type { BlockEnv, Book, Market, RestingOrder, State, Subaccount, TxEvent } from '../types.ts'
 import { clientOrderKey, subaccountId } from '../types.ts'
 
 export const TIME_IN_FORCE = { gtc: 0, ioc: 1, fok: 2 } as const
@@ -43,7 +44,7 @@ function validate(state: State, o: OrderMessage, env: BlockEnv): Market {
 }
 
 /** The taker's subaccount as it would be after the plan, with the remainder resting if any. */
-function tryPlan(state: State, market: Market, sub: Subaccount, o: OrderMessage, plan: MatchPlan): Subaccount {
+function tryPlan(market: Market, sub: Subaccount, o: OrderMessage, plan: MatchPlan): Subaccount {
   const after = cloneSubaccount(sub)
   for (const x of plan.selfTradeCanceled) after.openOrders.delete(x.id)
   for (const { order, size } of plan.fills) {
@@ -93,7 +94,8 @@ export function planOrder(state: State, o: OrderMessage, env: BlockEnv): OrderPl
     reject(REJECT.postOnlyWouldCross, `post-only order at ${o.price} would cross the book at ${opposite.price}`)
   const taker = { address: o.account, subaccount: o.subaccount, isBuy: o.isBuy, price: o.price, size }
   const plan = planMatch(book, taker, env.time)
-  if (o.timeInForce === TIME_IN_FORCE.fok && plan.remaining > 0n) return { market, plan, resting: undefined, killed: true }
+  if (o.timeInForce === TIME_IN_FORCE.fok && plan.remaining > 0n)
+    return { market, plan, resting: undefined, killed: true }
 
   let resting: RestingOrder | undefined
   if (o.timeInForce === TIME_IN_FORCE.gtc && plan.remaining > 0n) {
@@ -114,7 +116,7 @@ export function planOrder(state: State, o: OrderMessage, env: BlockEnv): OrderPl
       expiresAt: o.expiresAt,
     }
   }
-  checkMargin(state, sub, tryPlan(state, market, sub, o, plan), market.id, resting)
+  checkMargin(state, sub, tryPlan(market, sub, o, plan), market.id, resting)
   return { market, plan, resting, killed: false }
 }
 

@@ -2,15 +2,16 @@
  * End to end, with real parts on loopback: a sequencer and a validator, two wallet-signed crossing orders
  * over HTTP, inclusion, conservation, agreement of roots, nonce replay, and a sequencer restart from disk.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { privateKeyToAccount } from 'viem/accounts'
-import { devnetKey } from '../../node/index.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PerpNode } from '../../node/index.ts'
+import { devnetKey } from '../../node/index.ts'
 import { toHex } from '../../state/index.ts'
-import { call, rpc, waitFor } from '../support/rpcClient.ts'
-import { signTx } from '../support/signing.ts'
-import type { Eip712Info } from '../support/signing.ts'
 import { freePort, startSequencer, startValidator, tempDir } from '../support/nodes.ts'
+import { call, rpc, waitFor } from '../support/rpcClient.ts'
+import type { Eip712Info } from '../support/signing.ts'
+import { signTx } from '../support/signing.ts'
 
 const trader0 = privateKeyToAccount(toHex(devnetKey(0).privateKey))
 const trader1 = privateKeyToAccount(toHex(devnetKey(1).privateKey))
@@ -57,16 +58,48 @@ describe('perpd end to end: sequencer + validator on loopback', () => {
     expect(info.role).toBe('sequencer')
     expect(info.eip712.domain).toEqual({ name: 'perpd', version: '1', chainId: 424242 })
     expect(info.eip712.types.Order?.map((f) => f.name)).toEqual([
-      'account', 'subaccount', 'market', 'isBuy', 'price', 'size', 'timeInForce', 'reduceOnly', 'postOnly', 'clientId', 'nonce', 'expiresAt',
+      'account',
+      'subaccount',
+      'market',
+      'isBuy',
+      'price',
+      'size',
+      'timeInForce',
+      'reduceOnly',
+      'postOnly',
+      'clientId',
+      'nonce',
+      'expiresAt',
     ])
     expect(await call(sequencer.rpcUrl, 'eth_chainId')).toBe('0x67932')
     eip712 = info.eip712
   })
 
   it('trades two wallet-signed crossing orders and conserves collateral plus fees', async () => {
-    const base = { subaccount: '0', market: '0', price: PRICE, size: SIZE, timeInForce: 0, reduceOnly: false, postOnly: false, expiresAt: '0' }
-    order0 = await signTx(trader0, eip712, 'order', { ...base, account: trader0.address, isBuy: true, clientId: '1', nonce: '1' })
-    const order1 = await signTx(trader1, eip712, 'order', { ...base, account: trader1.address, isBuy: false, clientId: '1', nonce: '1' })
+    const base = {
+      subaccount: '0',
+      market: '0',
+      price: PRICE,
+      size: SIZE,
+      timeInForce: 0,
+      reduceOnly: false,
+      postOnly: false,
+      expiresAt: '0',
+    }
+    order0 = await signTx(trader0, eip712, 'order', {
+      ...base,
+      account: trader0.address,
+      isBuy: true,
+      clientId: '1',
+      nonce: '1',
+    })
+    const order1 = await signTx(trader1, eip712, 'order', {
+      ...base,
+      account: trader1.address,
+      isBuy: false,
+      clientId: '1',
+      nonce: '1',
+    })
     const { hash: h0 } = await call<{ hash: string }>(sequencer.rpcUrl, 'perp_sendTransaction', [order0])
     const included0 = await waitFor('maker order', async () => {
       const t = await call<{ status: string; height?: string } | null>(sequencer.rpcUrl, 'perp_transaction', [h0])
@@ -74,7 +107,11 @@ describe('perpd end to end: sequencer + validator on loopback', () => {
     })
     const { hash: h1 } = await call<{ hash: string }>(sequencer.rpcUrl, 'perp_sendTransaction', [order1])
     const included1 = await waitFor('taker order', async () => {
-      const t = await call<{ status: string; height: string; events: { type: string; size: string; price: string }[] } | null>(sequencer.rpcUrl, 'perp_transaction', [h1])
+      const t = await call<{
+        status: string
+        height: string
+        events: { type: string; size: string; price: string }[]
+      } | null>(sequencer.rpcUrl, 'perp_transaction', [h1])
       return t?.status === 'included' ? t : undefined
     })
     expect(BigInt(included1.height)).toBeGreaterThan(BigInt(included0.height as string))
@@ -118,7 +155,10 @@ describe('perpd end to end: sequencer + validator on loopback', () => {
     expect(BigInt(resumed.height)).toBeGreaterThanOrEqual(BigInt(before.height))
     const stored = await call<{ stateRoot: string }>(sequencer.rpcUrl, 'perp_block', [before.height])
     expect(stored.stateRoot).toBe(before.stateRoot)
-    expect(await call<Account>(sequencer.rpcUrl, 'perp_account', [trader0.address, 0])).toEqual({ ...account0, height: expect.any(String) })
+    expect(await call<Account>(sequencer.rpcUrl, 'perp_account', [trader0.address, 0])).toEqual({
+      ...account0,
+      height: expect.any(String),
+    })
     // it keeps producing on top, and the validator follows it through the restart
     const target = BigInt(resumed.height) + 5n
     await waitFor('new blocks', async () => {
@@ -126,10 +166,14 @@ describe('perpd end to end: sequencer + validator on loopback', () => {
       return BigInt(i.height) >= target ? i : undefined
     })
     const seqRoot = (await call<{ stateRoot: string }>(sequencer.rpcUrl, 'perp_block', [target.toString()])).stateRoot
-    const valRoot = await waitFor('validator follows after restart', async () => {
-      const b = await call<{ stateRoot: string } | null>(validator.rpcUrl, 'perp_block', [target.toString()])
-      return b?.stateRoot
-    }, 20_000)
+    const valRoot = await waitFor(
+      'validator follows after restart',
+      async () => {
+        const b = await call<{ stateRoot: string } | null>(validator.rpcUrl, 'perp_block', [target.toString()])
+        return b?.stateRoot
+      },
+      20_000,
+    )
     expect(valRoot).toBe(seqRoot)
     // the order nonce is still used after the restart: exactly-once across restarts
     const r = await rpc(sequencer.rpcUrl, 'perp_sendTransaction', [order0])

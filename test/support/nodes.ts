@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DEVNET_GENESIS_PATH, SEQUENCER_KEY_INDEX, devnetKey, loadGenesis, startNode } from '../../node/index.ts'
 import type { PerpNode } from '../../node/index.ts'
+import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
 
 export function tempDir(label: string): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), `perpd-${label}-`))

@@ -3,7 +3,12 @@
  */
 export interface RpcReply {
   status: number
-  body: { jsonrpc: string; id: unknown; result?: unknown; error?: { code: number; message: string; data?: { reason?: string; field?: string } } }
+  body: {
+    jsonrpc: string
+    id: unknown
+    result?: unknown
+    error?: { code: number; message: string; data?: { reason?: string; field?: string } }
+  }
 }
 
 export async function rpcRaw(url: string, body: string): Promise<{ status: number; text: string }> {

@@ -20,7 +20,12 @@ export async function signTx(account: LocalAccount, eip712: Eip712Info, kind: st
   const typed: Record<string, unknown> = {}
   for (const f of fields) {
     const v = message[f.name]
-    typed[f.name] = f.type.startsWith('uint') && !f.type.endsWith('[]') ? BigInt(v as string) : Array.isArray(v) ? v.map((x) => BigInt(x)) : v
+    typed[f.name] =
+      f.type.startsWith('uint') && !f.type.endsWith('[]')
+        ? BigInt(v as string)
+        : Array.isArray(v)
+          ? v.map((x) => BigInt(x))
+          : v
   }
   const signature = await account.signTypedData({ domain: eip712.domain, types, primaryType, message: typed } as never)
   return { kind, message, signature }

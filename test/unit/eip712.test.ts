@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { decodeMessage, decodeSignedTx, domainSeparator, encodeSignedTx, typedDataDigest } from '../../engine/index.ts'
 import type { TxKind } from '../../engine/index.ts'
+import { decodeMessage, decodeSignedTx, domainSeparator, encodeSignedTx, typedDataDigest } from '../../engine/index.ts'
 import { recoverSigner } from '../../node/signatures.ts'
 import { fromHex, toHex } from '../../state/index.ts'
 
@@ -13,8 +13,14 @@ const here = dirname(fileURLToPath(import.meta.url))
 const vectors = JSON.parse(readFileSync(join(here, '../vectors/eip712.json'), 'utf8'))
 
 const KIND: Record<string, TxKind> = {
-  Order: 'order', Cancel: 'cancel', CancelAll: 'cancelAll', Withdraw: 'withdraw', Transfer: 'transfer',
-  ApproveAgent: 'approveAgent', AuctionBid: 'auctionBid', OracleReport: 'oracleReport',
+  Order: 'order',
+  Cancel: 'cancel',
+  CancelAll: 'cancelAll',
+  Withdraw: 'withdraw',
+  Transfer: 'transfer',
+  ApproveAgent: 'approveAgent',
+  AuctionBid: 'auctionBid',
+  OracleReport: 'oracleReport',
 }
 
 describe('EIP-712 vectors (viem-signed)', () => {
@@ -50,7 +56,10 @@ describe('EIP-712 vectors (viem-signed)', () => {
     for (let i = 32; i < 64; i++) s = (s << 8n) | BigInt(sig[i] as number)
     const high = sig.slice()
     let hs = n - s
-    for (let i = 63; i >= 32; i--) { high[i] = Number(hs & 0xffn); hs >>= 8n }
+    for (let i = 63; i >= 32; i--) {
+      high[i] = Number(hs & 0xffn)
+      hs >>= 8n
+    }
     high[64] = sig[64] === 27 ? 28 : 27
     expect(() => recoverSigner(digest, high)).toThrow(/high-s/)
     const badV = sig.slice()

@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { createLibp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createP2P, peerIdFromKey, syncProtocol } from '../../p2p/index.ts'
-import type { GossipVerdict, P2P, P2PInit } from '../../p2p/index.ts'
+import { createLibp2p } from 'libp2p'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { encodeSyncRequest, RateLimiter } from '../../p2p/blockSync.ts'
+import type { GossipVerdict, P2P, P2PInit } from '../../p2p/index.ts'
+import { createP2P, peerIdFromKey, syncProtocol } from '../../p2p/index.ts'
 import { StreamReader } from '../../p2p/streamReader.ts'
 
 // Real libp2p hosts on loopback only, OS-assigned ports.
@@ -84,23 +84,33 @@ describe('p2p gossip', () => {
   it('delivers blocks A→B and transactions B→A with identical bytes', async () => {
     const a = await start()
     const b = await start({ bootstrap: a.multiaddrs() })
-    expect(a.multiaddrs().every((m) => m.startsWith('/ip4/127.0.0.1/tcp/') && m.endsWith(`/p2p/${a.peerId}`))).toBe(true)
+    expect(a.multiaddrs().every((m) => m.startsWith('/ip4/127.0.0.1/tcp/') && m.endsWith(`/p2p/${a.peerId}`))).toBe(
+      true,
+    )
     await waitFor(() => a.peers().includes(b.peerId) && b.peers().includes(a.peerId), 5_000, 'connection')
 
     // Publishing before B's subscription is known is a no-op, not an error; retry the same bytes until received.
     const block = new Uint8Array(3000).map((_, i) => (i * 7) & 0xff)
-    await waitFor(() => {
-      void a.publishBlock(block)
-      return b.blocks.length > 0
-    }, 5_000, 'block at B')
+    await waitFor(
+      () => {
+        void a.publishBlock(block)
+        return b.blocks.length > 0
+      },
+      5_000,
+      'block at B',
+    )
     expect(b.blocks[0]).toBeInstanceOf(Uint8Array)
     expect(Array.from(b.blocks[0] ?? [])).toEqual(Array.from(block))
 
     const tx = new TextEncoder().encode('tx: buy 1 BTC-PERP @ 65000')
-    await waitFor(() => {
-      void b.publishTransaction(tx)
-      return a.txs.length > 0
-    }, 5_000, 'tx at A')
+    await waitFor(
+      () => {
+        void b.publishTransaction(tx)
+        return a.txs.length > 0
+      },
+      5_000,
+      'tx at A',
+    )
     expect(Array.from(a.txs[0] ?? [])).toEqual(Array.from(tx))
     // Re-publishing the same bytes is a silent no-op and is never delivered twice.
     await a.publishBlock(block)
@@ -119,7 +129,10 @@ describe('p2p gossip', () => {
     const a = await start({ maxBlockBytes: 100_000 })
     const logs: string[] = []
     const b = await start({ maxBlockBytes: 1_000, bootstrap: a.multiaddrs(), log: (m) => logs.push(m) })
-    await warmUp((x) => a.publishBlock(x), () => b.blocks)
+    await warmUp(
+      (x) => a.publishBlock(x),
+      () => b.blocks,
+    )
 
     const big = new Uint8Array(5_000).fill(0xab)
     const marker = new TextEncoder().encode('after-the-big-one')
@@ -145,7 +158,10 @@ describe('p2p gossip', () => {
     await waitFor(() => b.peers().length === 2, 5_000, 'B connected to A and C')
     expect(c.peers()).toEqual([b.peerId])
     // C only receives via B forwarding, which needs C in B's mesh (≤ one 700 ms heartbeat).
-    await warmUp((x) => a.publishBlock(x), () => c.blocks)
+    await warmUp(
+      (x) => a.publishBlock(x),
+      () => c.blocks,
+    )
 
     const bad = new Uint8Array([0xff, 1, 2, 3])
     const good = new Uint8Array([0x01, 1, 2, 3])
@@ -194,7 +210,14 @@ describe('p2p block sync', () => {
     expect(new TextDecoder().decode(many[255])).toBe('block#255')
 
     const tail = await b.requestBlocks(a.peerId, 995n, 50)
-    expect(tail.map((x) => new TextDecoder().decode(x))).toEqual(['block#995', 'block#996', 'block#997', 'block#998', 'block#999', 'block#1000'])
+    expect(tail.map((x) => new TextDecoder().decode(x))).toEqual([
+      'block#995',
+      'block#996',
+      'block#997',
+      'block#998',
+      'block#999',
+      'block#1000',
+    ])
     expect(await b.requestBlocks(a.peerId, 5_000n, 10)).toEqual([])
     expect(await b.requestBlocks(a.peerId, 5n, 0)).toEqual([])
   })
@@ -207,7 +230,11 @@ describe('p2p block sync', () => {
     // The connection survives: a request that avoids the big block still works.
     expect(await b.requestBlocks(a.peerId, 0n, 5)).toHaveLength(5)
     // Server side: b's own limit (10 000) forbids serving b's 20 000-byte block, so a's request is reset.
-    const b2 = await start({ maxBlockBytes: 10_000, serveBlocks: server([], { height: 1n, size: 20_000 }), bootstrap: a.multiaddrs() })
+    const b2 = await start({
+      maxBlockBytes: 10_000,
+      serveBlocks: server([], { height: 1n, size: 20_000 }),
+      bootstrap: a.multiaddrs(),
+    })
     await waitFor(() => a.peers().includes(b2.peerId), 5_000, 'connection')
     await expect(a.requestBlocks(b2.peerId, 0n, 3)).rejects.toThrow()
   })
@@ -248,7 +275,9 @@ describe('p2p block sync', () => {
     // Batches of 5 stay under the per-connection stream limit (8), so only the rate limiter can refuse.
     const results: PromiseSettledResult<Uint8Array[]>[] = []
     for (let i = 0; i < 30; i += 5) {
-      results.push(...(await Promise.allSettled(Array.from({ length: 5 }, (_, j) => b.requestBlocks(a.peerId, BigInt(i + j), 1)))))
+      results.push(
+        ...(await Promise.allSettled(Array.from({ length: 5 }, (_, j) => b.requestBlocks(a.peerId, BigInt(i + j), 1)))),
+      )
     }
     const ok = results.filter((r) => r.status === 'fulfilled').length
     expect(ok).toBeGreaterThanOrEqual(20)
@@ -265,13 +294,23 @@ describe('p2p lifecycle', () => {
     const k = await start({ privateKey: new Uint8Array(32).fill(1), keyType: 'secp256k1' })
     expect(k.peerId).toBe(await peerIdFromKey(new Uint8Array(32).fill(1), 'secp256k1'))
     expect(k.peerId.startsWith('16Uiu2')).toBe(true)
-    await expect(createP2P({ ...{ chainId: 1, listen: LISTEN, bootstrap: [], maxBlockBytes: 1, maxTxBytes: 1 }, privateKey: new Uint8Array(31), onBlock: () => 'accept', onTransaction: () => 'accept', serveBlocks: async () => [] })).rejects.toThrow(RangeError)
+    await expect(
+      createP2P({
+        ...{ chainId: 1, listen: LISTEN, bootstrap: [], maxBlockBytes: 1, maxTxBytes: 1 },
+        privateKey: new Uint8Array(31),
+        onBlock: () => 'accept',
+        onTransaction: () => 'accept',
+        serveBlocks: async () => [],
+      }),
+    ).rejects.toThrow(RangeError)
   })
 
   it('start fails cleanly on a bad bootstrap address or a listen port in use', async () => {
     await expect(start({ bootstrap: ['not-a-multiaddr'] })).rejects.toThrow()
     const a = await start()
-    const port = multiaddr(a.multiaddrs()[0] ?? '').getComponents().find((c) => c.name === 'tcp')?.value
+    const port = multiaddr(a.multiaddrs()[0] ?? '')
+      .getComponents()
+      .find((c) => c.name === 'tcp')?.value
     await expect(start({ listen: [`/ip4/127.0.0.1/tcp/${port}`] })).rejects.toThrow()
   })
 
@@ -284,11 +323,16 @@ describe('p2p lifecycle', () => {
     const v = await start({ bootstrap: [addr] })
     await sleep(300)
     expect(v.peers()).toEqual([])
-    const port = multiaddr(addr).getComponents().find((c) => c.name === 'tcp')?.value
+    const port = multiaddr(addr)
+      .getComponents()
+      .find((c) => c.name === 'tcp')?.value
     const seq = await start({ privateKey: seed, listen: [`/ip4/127.0.0.1/tcp/${port}`] })
     await waitFor(() => v.peers().includes(seq.peerId), 6_000, 'redial')
     // Gossip works over the redialed connection.
-    await warmUp((x) => seq.publishBlock(x), () => v.blocks)
+    await warmUp(
+      (x) => seq.publishBlock(x),
+      () => v.blocks,
+    )
   })
 
   it('stop() is idempotent and a stopped node cannot be reached', async () => {
@@ -316,7 +360,9 @@ describe('p2p lifecycle', () => {
       const stoppedAt = Date.now()
       process.on('exit', () => console.log(Date.now() - stoppedAt))
     `
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let out = ''
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString()

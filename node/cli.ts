@@ -1,0 +1,220 @@
+#!/usr/bin/env node
+import { randomBytes } from 'node:crypto'
+/**
+ * @module The `perpd` command line: devnet, start, init, keys, status. Exits non-zero with a one-line reason
+ * on bad arguments; SIGINT / SIGTERM stop every part in reverse order before exit.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { fromHex, toHex } from '../state/index.ts'
+import { startDevnet } from './devnet.ts'
+import { devnetKeys, ORACLE_KEY_INDEXES, SEQUENCER_KEY_INDEX } from './devnetKeys.ts'
+import { DEVNET_GENESIS_PATH, loadGenesis } from './genesisFile.ts'
+import { startNode, VERSION } from './node.ts'
+import { addressOfPrivateKey } from './signatures.ts'
+
+const USAGE = `perpd ${VERSION} — an appchain node for perpetual futures
+
+usage:
+  perpd devnet [--data DIR] [--sim on|off] [--rpc-port 8545] [--block-time MS]
+      a sequencer and two validators on loopback (RPC 8545, 8546, 8547) with simulated trading
+  perpd start --role sequencer|validator --data DIR [--genesis FILE] [--rpc HOST:PORT]
+              [--p2p MULTIADDR] [--bootstrap MULTIADDR ...] [--key-file FILE]
+      one node; a sequencer needs --key-file (hex private key of genesis.sequencer)
+  perpd init --data DIR
+      create a data directory with a node key (node.key) for a stable peer id
+  perpd keys [--new]
+      list the devnet accounts and their roles, or print a fresh private key
+  perpd status [--rpc URL]
+      a node's chain info and health (default http://127.0.0.1:8545)
+`
+
+function fail(msg: string): never {
+  process.stderr.write(`perpd: ${msg}\n`)
+  process.exit(2)
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`)
+}
+
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false
+  const handler = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    print(`\nperpd: ${signal}, stopping…`)
+    stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`perpd: stop failed: ${String(e)}\n`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => handler('SIGINT'))
+  process.on('SIGTERM', () => handler('SIGTERM'))
+}
+
+function hostPort(v: string, flag: string): { host: string; port: number } {
+  const m = /^(.+):(\d{1,5})$/.exec(v)
+  if (m === null || Number(m[2]) > 65535) fail(`${flag} must be HOST:PORT, got ${v}`)
+  return { host: m[1] as string, port: Number(m[2]) }
+}
+
+function readKeyFile(path: string): Uint8Array {
+  const text = readFileSync(path, 'utf8').trim()
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) fail(`${path} must hold a 32-byte hex private key`)
+  return fromHex(text)
+}
+
+async function devnet(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      sim: { type: 'string', default: 'on' },
+      'rpc-port': { type: 'string' },
+      'block-time': { type: 'string' },
+    },
+  })
+  if (values.sim !== 'on' && values.sim !== 'off') fail('--sim takes on or off')
+  const net = await startDevnet({
+    sim: values.sim === 'on',
+    print,
+    ...(values.data !== undefined ? { dataDir: resolve(values.data) } : {}),
+    ...(values['rpc-port'] !== undefined ? { rpcPort: Number(values['rpc-port']) } : {}),
+    ...(values['block-time'] !== undefined ? { blockTimeMs: Number(values['block-time']) } : {}),
+  })
+  onShutdown(net.stop)
+}
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      role: { type: 'string' },
+      genesis: { type: 'string', default: DEVNET_GENESIS_PATH },
+      data: { type: 'string' },
+      rpc: { type: 'string', default: '127.0.0.1:8545' },
+      p2p: { type: 'string', default: '/ip4/127.0.0.1/tcp/0' },
+      bootstrap: { type: 'string', multiple: true, default: [] },
+      'key-file': { type: 'string' },
+    },
+  })
+  if (values.role !== 'sequencer' && values.role !== 'validator') fail('--role must be sequencer or validator')
+  if (values.data === undefined) fail('--data DIR is required')
+  const dataDir = resolve(values.data)
+  const rpc = hostPort(values.rpc, '--rpc')
+  const nodeKeyPath = join(dataDir, 'node.key')
+  const node = await startNode({
+    role: values.role,
+    genesis: loadGenesis(values.genesis),
+    dataDir: join(dataDir, 'chain'),
+    rpcHost: rpc.host,
+    rpcPort: rpc.port,
+    p2pListen: [values.p2p],
+    bootstrap: values.bootstrap,
+    log: print,
+    ...(existsSync(nodeKeyPath) ? { p2pKey: readKeyFile(nodeKeyPath) } : {}),
+    ...(values['key-file'] !== undefined ? { signingKey: readKeyFile(values['key-file']) } : {}),
+  })
+  print(`p2p: ${node.p2p.multiaddrs().join(' ')}`)
+  onShutdown(node.stop)
+}
+
+function init(args: string[]): void {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' } } })
+  if (values.data === undefined) fail('--data DIR is required')
+  const dir = resolve(values.data)
+  mkdirSync(dir, { recursive: true })
+  const keyPath = join(dir, 'node.key')
+  if (existsSync(keyPath)) fail(`${keyPath} exists; refusing to overwrite a node key`)
+  writeFileSync(keyPath, `${toHex(randomBytes(32))}\n`, { mode: 0o600 })
+  print(
+    `created ${keyPath} (the node's p2p identity); start with: perpd start --data ${values.data} --role validator ...`,
+  )
+}
+
+function keys(args: string[]): void {
+  const { values } = parseArgs({ args, options: { new: { type: 'boolean', default: false } } })
+  if (values.new) {
+    let key: Uint8Array
+    for (;;) {
+      key = randomBytes(32)
+      try {
+        print(`private key ${toHex(key)}\naddress     ${addressOfPrivateKey(key)}`)
+        return
+      } catch {
+        // astronomically unlikely: not a valid scalar; draw again
+      }
+    }
+  }
+  const genesis = loadGenesis(DEVNET_GENESIS_PATH)
+  for (const k of devnetKeys()) {
+    const role =
+      k.index === SEQUENCER_KEY_INDEX
+        ? 'sequencer'
+        : (ORACLE_KEY_INDEXES as readonly number[]).includes(k.index)
+          ? 'oracle signer'
+          : genesis.accounts.some((a) => a.address === k.account.address.toLowerCase())
+            ? 'trader, 1,000,000 USDC'
+            : ''
+    print(`${String(k.index).padStart(2)}  ${k.account.address}  ${toHex(k.privateKey)}  ${role}`)
+  }
+}
+
+async function status(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { rpc: { type: 'string', default: 'http://127.0.0.1:8545' } } })
+  const url = values.rpc.replace(/\/$/, '')
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'perp_chainInfo', params: [] }),
+    })
+    const info = ((await res.json()) as { result: Record<string, unknown> }).result
+    const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>
+    print(
+      `chain ${info.chainId}  role ${info.role}  height ${info.height}  root ${String(info.stateRoot).slice(0, 18)}  peers ${info.peers}`,
+    )
+    print(
+      `health ${health.ok ? 'ok' : 'NOT OK'}  ${health.status}${health.detail !== undefined ? `  (${health.detail})` : ''}`,
+    )
+  } catch (e) {
+    fail(`cannot reach ${url}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2)
+  switch (command) {
+    case 'devnet':
+      return devnet(rest)
+    case 'start':
+      return start(rest)
+    case 'init':
+      return init(rest)
+    case 'keys':
+      return keys(rest)
+    case 'status':
+      return status(rest)
+    case '--version':
+    case 'version':
+      return print(VERSION)
+    case undefined:
+    case '--help':
+    case 'help':
+      return print(USAGE)
+    default:
+      fail(`unknown command ${command}\n\n${USAGE}`)
+  }
+}
+
+main().catch((e: unknown) => {
+  const code = (e as { code?: string }).code
+  if (code === 'EADDRINUSE') fail(`${(e as Error).message}: another process holds the port (another devnet?)`)
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') fail((e as Error).message)
+  fail(e instanceof Error ? e.message : String(e))
+})
