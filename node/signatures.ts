@@ -1,7 +1,7 @@
 /**
  * @module Signature recovery and signing: the one place that chooses the secp256k1 implementation.
- * libsecp256k1 through the `secp256k1` native binding recovers ~25× faster than pure JS (@noble/curves) on
- * these machines (bench/signatures.ts measures both); if the native addon cannot load, the package falls back
+ * libsecp256k1 through the `secp256k1` native binding recovers ~20× faster than pure JS (@noble/curves) on
+ * these machines (14,000/s against 700/s per core; bench/signatures.ts measures both); if the native addon cannot load, the package falls back
  * to its JS build and this module still works, only slower.
  *
  * Rules (DESIGN §3): 65 bytes r‖s‖v, v ∈ {27, 28} or {0, 1}; s above n/2 (high-s) is rejected so a signature

@@ -1,0 +1,65 @@
+/**
+ * @module A tiny benchmark harness: run a function for at least `minMs` after a warm-up, report ops/s.
+ * Each row of the report pairs a measurement with its reference measured in the same run.
+ */
+import { cpus } from 'node:os'
+
+export interface Measurement {
+  name: string
+  opsPerSec: number
+  ops: number
+  ms: number
+}
+
+export function measure(name: string, batch: number, fn: () => void, minMs = 1000): Measurement {
+  for (let i = 0; i < 3; i++) fn()
+  let ops = 0
+  const start = performance.now()
+  let now = start
+  while (now - start < minMs) {
+    fn()
+    ops += batch
+    now = performance.now()
+  }
+  const ms = now - start
+  return { name, opsPerSec: (ops * 1000) / ms, ops, ms }
+}
+
+export interface Row {
+  benchmark: string
+  subject: Measurement
+  reference: Measurement
+  /** subject / reference */
+  ratio: number
+  target?: string
+  note?: string
+}
+
+export function row(benchmark: string, subject: Measurement, reference: Measurement, extra: Partial<Row> = {}): Row {
+  return { benchmark, subject, reference, ratio: subject.opsPerSec / reference.opsPerSec, ...extra }
+}
+
+export function machine(): { cores: number; cpu: string; node: string } {
+  return { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version }
+}
+
+const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2))
+
+export function printTable(rows: Row[]): void {
+  const m = machine()
+  console.log(`machine: ${m.cores} cores, ${m.cpu}, Node ${m.node}\n`)
+  const lines = rows.map((r) => [
+    r.benchmark,
+    `${r.subject.name}: ${fmt(r.subject.opsPerSec)}/s`,
+    `${r.reference.name}: ${fmt(r.reference.opsPerSec)}/s`,
+    `${r.ratio.toFixed(2)}×`,
+    r.target ?? '',
+  ])
+  const header = ['benchmark', 'subject', 'reference (same run)', 'ratio', 'target']
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)))
+  const show = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ')
+  console.log(show(header))
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const l of lines) console.log(show(l))
+  for (const r of rows) if (r.note !== undefined) console.log(`\n${r.benchmark}: ${r.note}`)
+}
