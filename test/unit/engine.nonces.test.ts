@@ -1,0 +1,159 @@
+/**
+ * Replay protection (engine/nonces.ts): each account keeps its NONCE_WINDOW highest used nonces; a nonce in the
+ * window is reused, and once the window is full a nonce below its lowest entry is too low. applyBlock.ts: a
+ * transaction rejected by its handler still consumes its nonce; one rejected before (wrong signer, bad nonce)
+ * does not.
+ */
+import { describe, expect, it } from 'vitest'
+import { checkNonce, checkTransaction, NONCE_WINDOW, REJECT, TxRejected } from '../../engine/index.ts'
+import { fromHex, noncesKey, toHex } from '../../state/index.ts'
+import {
+  ACCOUNTS,
+  addr,
+  cancelAllTx,
+  leafMap,
+  orderMsg,
+  orderTx,
+  run,
+  run1,
+  stateFromGenesisFile,
+  T0,
+} from './helpers/engineFixtures.ts'
+
+const [A, B] = ACCOUNTS as [(typeof ACCOUNTS)[number], (typeof ACCOUNTS)[number]]
+
+function codeOf(f: () => void): string | undefined {
+  try {
+    f()
+  } catch (e) {
+    if (e instanceof TxRejected) return e.code
+    throw e
+  }
+  return undefined
+}
+
+function range(from: bigint, count: number): bigint[] {
+  return Array.from({ length: count }, (_, i) => from + BigInt(i))
+}
+
+describe('checkNonce on a window', () => {
+  it('rejects a used nonce and, only when full, one below the lowest', () => {
+    expect(NONCE_WINDOW).toBe(64)
+    expect(codeOf(() => checkNonce(undefined, 0n))).toBeUndefined()
+    const partial = { used: range(100n, NONCE_WINDOW - 1) } // 100..162, one short of full
+    expect(codeOf(() => checkNonce(partial, 130n))).toBe(REJECT.nonceReused)
+    expect(codeOf(() => checkNonce(partial, 1n))).toBeUndefined() // below, but the window is not full
+    const full = { used: range(100n, NONCE_WINDOW) } // 100..163
+    expect(codeOf(() => checkNonce(full, 99n))).toBe(REJECT.nonceTooLow)
+    expect(codeOf(() => checkNonce(full, 100n))).toBe(REJECT.nonceReused)
+    expect(codeOf(() => checkNonce(full, 164n))).toBeUndefined()
+  })
+})
+
+describe('nonces in blocks', () => {
+  it('a reused nonce is rejected, across transaction kinds and within one block, and does not execute', () => {
+    const s = stateFromGenesisFile()
+    const r = run(s, [
+      orderTx(orderMsg(A, { nonce: 5n, price: 5_900_000_000_000n })),
+      cancelAllTx(A, 0, 5n), // same account, same nonce: rejected, so A's order stays
+    ])
+    expect(r.receipts.map((x) => x.code ?? 'ok')).toEqual(['ok', REJECT.nonceReused])
+    expect(s.orders.size).toBe(1)
+    const later = run1(s, orderTx(orderMsg(A, { nonce: 5n, price: 5_800_000_000_000n })))
+    expect(later.code).toBe(REJECT.nonceReused)
+    expect(s.orders.size).toBe(1)
+    // another account's nonce 5 is independent
+    expect(run1(s, cancelAllTx(B, 0, 5n)).ok).toBe(true)
+    expect(s.nonces.get(A)?.used).toEqual([5n])
+  })
+
+  it('once the window is full, a nonce below its lowest is NONCE_TOO_LOW', () => {
+    const s = stateFromGenesisFile()
+    // nonces 100..163 fill the window exactly (cancelAll with nothing to cancel succeeds)
+    const r = run(
+      s,
+      range(100n, NONCE_WINDOW).map((n) => cancelAllTx(A, 0, n)),
+    )
+    expect(r.receipts.every((x) => x.ok)).toBe(true)
+    expect(s.nonces.get(A)?.used).toEqual(range(100n, NONCE_WINDOW))
+
+    const r2 = run(s, [
+      cancelAllTx(A, 0, 99n), // below lowest 100 → too low
+      cancelAllTx(A, 0, 164n), // new highest: accepted, 100 falls out (window 101..164)
+      cancelAllTx(A, 0, 100n), // was used and is now below the window → too low, not replayable
+      cancelAllTx(A, 0, 101n), // still in the window → reused
+    ])
+    expect(r2.receipts.map((x) => x.code ?? 'ok')).toEqual([
+      REJECT.nonceTooLow,
+      'ok',
+      REJECT.nonceTooLow,
+      REJECT.nonceReused,
+    ])
+    expect(s.nonces.get(A)?.used).toEqual(range(101n, NONCE_WINDOW))
+  })
+
+  it('before the window is full a low nonce is accepted and becomes the lowest', () => {
+    const s = stateFromGenesisFile()
+    run(
+      s,
+      range(100n, NONCE_WINDOW - 1).map((n) => cancelAllTx(A, 0, n)),
+    ) // 63 nonces: 100..162
+    const r = run(s, [
+      cancelAllTx(A, 0, 1n), // window not full: accepted → [1, 100..162], now full
+      cancelAllTx(A, 0, 0n), // below lowest 1 with a full window → too low
+      cancelAllTx(A, 0, 2n), // above lowest: accepted → [2, 100..162], 1 falls out
+      cancelAllTx(A, 0, 1n), // now below lowest 2 → too low
+    ])
+    expect(r.receipts.map((x) => x.code ?? 'ok')).toEqual(['ok', REJECT.nonceTooLow, 'ok', REJECT.nonceTooLow])
+    expect(s.nonces.get(A)?.used).toEqual([2n, ...range(100n, NONCE_WINDOW - 1)])
+  })
+
+  it('an order rejected by its handler (insufficient margin) still consumes its nonce', () => {
+    const s = stateFromGenesisFile()
+    const Z = addr(0x44) // not in genesis: no collateral, every order fails the margin check
+    const msg = orderMsg(Z, { nonce: 7n })
+    const r = run(s, [orderTx(msg)])
+    expect(r.receipts[0]?.code).toBe(REJECT.insufficientMargin)
+    expect(s.nonces.get(Z)?.used).toEqual([7n])
+    expect([...r.dirty.nonces]).toEqual([Z])
+    // the nonce window is committed: u32 count 1, then u64 7
+    expect(leafMap(s).get(toHex(noncesKey(fromHex(Z))))).toBe(`0x00000001${'0000000000000007'}`)
+    // the same signed message can never execute later
+    const replay = run1(s, orderTx(msg))
+    expect(replay.code).toBe(REJECT.nonceReused)
+    expect(codeOf(() => checkTransaction(s, orderTx(msg), { time: T0, height: 99n }))).toBe(REJECT.nonceReused)
+  })
+
+  it('an order rejected for a bad tick also consumes its nonce', () => {
+    const s = stateFromGenesisFile()
+    const r = run1(s, orderTx(orderMsg(A, { nonce: 8n, price: 6_000_000_000_001n })))
+    expect(r.code).toBe(REJECT.notOnTick)
+    expect(s.nonces.get(A)?.used).toEqual([8n])
+  })
+
+  it('a transaction with the wrong signer does not consume the nonce', () => {
+    const s = stateFromGenesisFile()
+    const msg = orderMsg(A, { nonce: 9n, price: 5_900_000_000_000n })
+    const r = run(s, [orderTx(msg, B)]) // B signed an order for A's account
+    expect(r.receipts[0]?.code).toBe(REJECT.unauthorized)
+    expect(s.nonces.has(A)).toBe(false)
+    expect(s.nonces.has(B)).toBe(false)
+    expect(r.dirty.nonces.size).toBe(0)
+    expect(s.orders.size).toBe(0)
+    // A's own signature on the same message is then accepted with that nonce
+    expect(run1(s, orderTx(msg, A)).ok).toBe(true)
+    expect(s.nonces.get(A)?.used).toEqual([9n])
+  })
+
+  it('a nonce rejection does not change the window', () => {
+    const s = stateFromGenesisFile()
+    run(
+      s,
+      range(100n, NONCE_WINDOW).map((n) => cancelAllTx(A, 0, n)),
+    )
+    const r = run(s, [cancelAllTx(A, 0, 50n), cancelAllTx(A, 0, 120n)])
+    expect(r.receipts.map((x) => x.code)).toEqual([REJECT.nonceTooLow, REJECT.nonceReused])
+    expect(r.dirty.nonces.size).toBe(0)
+    expect(s.nonces.get(A)?.used).toEqual(range(100n, NONCE_WINDOW))
+  })
+})
