@@ -7,22 +7,13 @@
 import { emptyBook } from './book.ts'
 import { pow10 } from './fixedPoint.ts'
 import type { Address } from './messages.ts'
-import type { Market, State } from './types.ts'
+import type { Market, MarketParams, State } from './types.ts'
 import { subaccountId } from './types.ts'
 
-export interface GenesisMarket {
-  id: number
-  symbol: string
-  priceDecimals: number
-  sizeDecimals: number
-  tickSize: bigint
-  lotSize: bigint
-  maxOrderSize: bigint
+/** A market as genesis declares it: its parameters and the oracle price it starts from. */
+export interface GenesisMarket extends MarketParams {
+  /** price units */
   initialPrice: bigint
-  initialMarginFraction: bigint
-  maintenanceMarginFraction: bigint
-  makerFeePpm: bigint
-  takerFeePpm: bigint
 }
 
 export interface GenesisAccount {
@@ -159,24 +150,14 @@ export function parseGenesis(json: unknown): Genesis {
 }
 
 export function genesisState(g: Genesis): State {
-  const markets: Market[] = g.markets.map((m) => ({
-    id: m.id,
-    symbol: m.symbol,
-    priceDecimals: m.priceDecimals,
-    sizeDecimals: m.sizeDecimals,
-    tickSize: m.tickSize,
-    lotSize: m.lotSize,
-    maxOrderSize: m.maxOrderSize,
-    initialMarginFraction: m.initialMarginFraction,
-    maintenanceMarginFraction: m.maintenanceMarginFraction,
-    makerFeePpm: m.makerFeePpm,
-    takerFeePpm: m.takerFeePpm,
+  const markets: Market[] = g.markets.map(({ initialPrice, ...params }) => ({
+    ...params,
     status: 'active',
-    oraclePrice: m.initialPrice,
+    oraclePrice: initialPrice,
     oracleTime: g.genesisTime,
     openInterest: 0n,
     lastTradePrice: 0n,
-    quoteDivisor: pow10(m.priceDecimals + m.sizeDecimals - 6),
+    quoteDivisor: pow10(params.priceDecimals + params.sizeDecimals - 6),
   }))
   return {
     chainId: g.chainId,

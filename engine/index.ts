@@ -44,5 +44,5 @@ export type {
   VerifiedTx,
 } from './types.ts'
 export { subaccountId } from './types.ts'
-export type { AccountView, BookView, PositionView } from './views.ts'
-export { accountView, bookView, markPrice, openInterestNotional } from './views.ts'
+export type { AccountView, BookView, MarketView, PositionView } from './views.ts'
+export { accountView, bookView, marketView, markPrice, openInterestNotional } from './views.ts'

@@ -31,23 +31,22 @@ export function equity(state: State, sub: Subaccount): bigint {
   return total
 }
 
-export function maintenanceMargin(state: State, sub: Subaccount): bigint {
+function positionsRequirement(state: State, sub: Subaccount, fraction: (m: Market) => bigint): bigint {
   let total = 0n
   for (const [id, p] of sub.positions) {
     const m = state.markets[id] as Market
-    total += requirement(notional(m, p.size), m.maintenanceMarginFraction)
+    total += requirement(notional(m, p.size), fraction(m))
   }
   return total
 }
 
+export function maintenanceMargin(state: State, sub: Subaccount): bigint {
+  return positionsRequirement(state, sub, (m) => m.maintenanceMarginFraction)
+}
+
 /** Initial margin of the positions alone (what perp_account shows as initialMargin). */
 export function positionInitialMargin(state: State, sub: Subaccount): bigint {
-  let total = 0n
-  for (const [id, p] of sub.positions) {
-    const m = state.markets[id] as Market
-    total += requirement(notional(m, p.size), m.initialMarginFraction)
-  }
-  return total
+  return positionsRequirement(state, sub, (m) => m.initialMarginFraction)
 }
 
 /**

@@ -82,6 +82,23 @@ export function bookView(state: State, market: number, levels: number, time: big
   return { market, bids: depth(book, true, levels, time), asks: depth(book, false, levels, time) }
 }
 
+export type MarketView = Omit<Market, 'quoteDivisor'> & {
+  markPrice: bigint
+  /** funding rate per interval, PPM; 0 until funding is charged */
+  fundingRate: bigint
+  openInterestNotional: bigint
+}
+
+export function marketView(state: State, id: number): MarketView {
+  const { quoteDivisor: _, ...m } = state.markets[id] as Market
+  return {
+    ...m,
+    markPrice: markPrice(state, id),
+    fundingRate: 0n,
+    openInterestNotional: openInterestNotional(m as Market),
+  }
+}
+
 /** Mark price: the oracle price clamped into the book's best bid/ask when both exist. */
 export function markPrice(state: State, market: number): bigint {
   const m = state.markets[market] as Market

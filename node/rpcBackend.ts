@@ -19,10 +19,9 @@ import {
   encodeSignedTx,
   isTxKind,
   MessageError,
-  markPrice,
+  marketView,
   messageAccount,
   messageNonce,
-  openInterestNotional,
   TxRejected,
 } from '../engine/index.ts'
 import type { HealthReport, Json, RpcBackend } from '../rpc/index.ts'
@@ -132,30 +131,7 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     },
 
     markets() {
-      const s = chain.state
-      return toJson(
-        s.markets.map((m) => ({
-          id: m.id,
-          symbol: m.symbol,
-          priceDecimals: m.priceDecimals,
-          sizeDecimals: m.sizeDecimals,
-          tickSize: m.tickSize,
-          lotSize: m.lotSize,
-          maxOrderSize: m.maxOrderSize,
-          oraclePrice: m.oraclePrice,
-          oracleTime: m.oracleTime,
-          markPrice: markPrice(s, m.id),
-          lastTradePrice: m.lastTradePrice,
-          fundingRate: '0',
-          openInterest: m.openInterest,
-          openInterestNotional: openInterestNotional(m),
-          initialMarginFraction: m.initialMarginFraction,
-          maintenanceMarginFraction: m.maintenanceMarginFraction,
-          makerFeePpm: m.makerFeePpm,
-          takerFeePpm: m.takerFeePpm,
-          status: m.status,
-        })),
-      )
+      return toJson(chain.state.markets.map((m) => marketView(chain.state, m.id)))
     },
 
     orderBook(market, depth) {
