@@ -54,6 +54,8 @@ export function dropOrder(state: State, order: RestingOrder, dirty: Dirty): void
   state.orders.delete(order.id)
   state.ordersByClientId.delete(clientOrderKey(order.address, order.subaccount, order.market, order.clientId))
   state.subaccounts.get(subaccountId(order.address, order.subaccount))?.openOrders.delete(order.id)
+  // the owner's leaf may exist only because of its orders (no collateral, no position): re-encode it
+  dirty.subaccounts.add(subaccountId(order.address, order.subaccount))
   dirty.orders.set(order.id, order.market)
 }
 

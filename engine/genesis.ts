@@ -70,9 +70,12 @@ function addr(v: unknown, field: string): Address {
   if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(v)) throw new GenesisError(field, 'must be a 0x address')
   return v.toLowerCase() as Address
 }
+/** Longest market symbol, UTF-8 bytes (the market leaf is decoded with the same bound). */
+export const MAX_SYMBOL_BYTES = 32
+
 function str(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 32)
-    throw new GenesisError(field, 'must be a string of 1–32 characters')
+  if (typeof v !== 'string' || v.length === 0 || new TextEncoder().encode(v).length > MAX_SYMBOL_BYTES)
+    throw new GenesisError(field, `must be a string of 1–${MAX_SYMBOL_BYTES} UTF-8 bytes`)
   return v
 }
 

@@ -20,6 +20,7 @@ import {
 } from '../state/index.ts'
 import { emptyBook, insertOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
+import { MAX_SYMBOL_BYTES } from './genesis.ts'
 import type { Address } from './messages.ts'
 import { emptySubaccount } from './subaccounts.ts'
 import type { Global, Market, NonceWindow, OracleConfig, RestingOrder, State, Subaccount } from './types.ts'
@@ -78,7 +79,7 @@ function encodeMarket(m: Market): Uint8Array {
 function decodeMarket(r: Reader): Market {
   return {
     id: r.u32(),
-    symbol: r.string(64),
+    symbol: r.string(MAX_SYMBOL_BYTES),
     priceDecimals: r.u8(),
     sizeDecimals: r.u8(),
     tickSize: r.u256(),

@@ -69,7 +69,7 @@ export class Writer {
     return this
   }
 
-  /** Signed integer of at most 255 bits of magnitude: sign byte then u256 magnitude. */
+  /** Signed integer, |v| < 2^256: sign byte then the magnitude as a u256. */
   i256(v: bigint): this {
     this.u8(v < 0n ? 1 : 0)
     return this.u256(v < 0n ? -v : v)

@@ -20,7 +20,6 @@ export function cancelOrder(state: State, c: CancelMessage, dirty: Dirty): TxEve
   const order = findCancelTarget(state, c)
   const id = order.id
   dropOrder(state, order, dirty)
-  dirty.subaccounts.add(subaccountId(c.account, c.subaccount))
   return [{ type: 'orderCanceled', market: c.market, orderId: id, reason: 'user' }]
 }
 
@@ -35,6 +34,5 @@ export function cancelAll(state: State, c: CancelAllMessage, dirty: Dirty): TxEv
     dropOrder(state, order, dirty)
     events.push({ type: 'orderCanceled', market: c.market, orderId: id, reason: 'user' })
   }
-  if (events.length > 0) dirty.subaccounts.add(subaccountId(c.account, c.subaccount))
   return events
 }

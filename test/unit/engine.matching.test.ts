@@ -27,7 +27,6 @@ const [A, B, C, D] = ACCOUNTS as [
   (typeof ACCOUNTS)[number],
   (typeof ACCOUNTS)[number],
 ]
-const GTC = 0
 const IOC = 1
 const FOK = 2
 
