@@ -14,11 +14,13 @@
  * Ownership: `state` is advanced in place and returned; the node keeps one live state and reloads it from
  * its store when a block fails. Deterministic: no clock, no randomness, iteration only in data-defined order.
  */
+
+import { authorize } from './authorize.ts'
 import type { Dirty } from './dirty.ts'
 import { emptyDirty } from './dirty.ts'
 import type { RejectCode } from './errors.ts'
 import { InvariantViolation, REJECT, reject, TxRejected } from './errors.ts'
-import { checkNonce, useNonce } from './nonces.ts'
+import { useNonce } from './nonces.ts'
 import type { OracleTally } from './oracle.ts'
 import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.ts'
 import { cancelAll, cancelOrder } from './txs/cancelOrder.ts'
@@ -40,9 +42,8 @@ export interface BlockResult {
 
 function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty): TxEvent[] {
   if (tx.kind === 'oracleReport') return []
+  authorize(state, tx)
   const account = tx.message.account
-  if (tx.signer !== account) reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${account}`)
-  checkNonce(state.nonces.get(account), tx.message.nonce)
   const consumeNonce = (): void => {
     const window = state.nonces.get(account) ?? { used: [] }
     state.nonces.set(account, window)

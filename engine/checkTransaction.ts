@@ -3,8 +3,9 @@
  * the RPC can answer "not on tick" or "insufficient margin" at once instead of in a later receipt. Passing it
  * is no promise: the state may change before the transaction's block, which checks again.
  */
+
+import { authorize } from './authorize.ts'
 import { REJECT, reject } from './errors.ts'
-import { checkNonce } from './nonces.ts'
 import { checkOracleReport } from './oracle.ts'
 import { findCancelTarget } from './txs/cancelOrder.ts'
 import { planOrder } from './txs/placeOrder.ts'
@@ -16,9 +17,7 @@ export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): v
     checkOracleReport(state, tx.signer, tx.message, env)
     return
   }
-  if (tx.signer !== tx.message.account)
-    reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${tx.message.account}`)
-  checkNonce(state.nonces.get(tx.message.account), tx.message.nonce)
+  authorize(state, tx)
   switch (tx.kind) {
     case 'order':
       planOrder(state, tx.message, env)

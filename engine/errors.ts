@@ -27,6 +27,7 @@ export const REJECT = {
   staleOracleReport: 'STALE_ORACLE_REPORT',
   unsupportedKind: 'UNSUPPORTED_KIND',
   reduceOnlyWouldIncrease: 'REDUCE_ONLY_WOULD_INCREASE',
+  accountNotFound: 'ACCOUNT_NOT_FOUND',
 } as const
 
 export type RejectCode = (typeof REJECT)[keyof typeof REJECT]

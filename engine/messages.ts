@@ -83,6 +83,9 @@ export interface MessageOf {
   oracleReport: OracleReportMessage
 }
 
+/** Messages signed by a trading account (all but OracleReport): each has `account` and `nonce`. */
+export type UserTxMessage = Exclude<MessageOf[TxKind], OracleReportMessage>
+
 export type TxMessage = { [K in TxKind]: { kind: K; message: MessageOf[K] } }[TxKind]
 
 /** Limit on array fields (OracleReport markets/prices): far above the market count, far below abuse. */

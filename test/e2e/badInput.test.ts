@@ -105,6 +105,11 @@ describe('bad input is refused with a documented error and changes nothing', () 
       data: { reason: 'INVALID_SIZE' },
     })
   })
+  it('a key with nothing on the chain → 1004 (it cannot grow the state with nonces)', async () => {
+    const stranger = privateKeyToAccount(`0x${'42'.repeat(32)}`)
+    const tx = await signTx(stranger, eip712, 'order', order({ account: stranger.address, timeInForce: 1 }))
+    expect(await send(tx)).toMatchObject({ code: 1004, data: { reason: 'ACCOUNT_NOT_FOUND' } })
+  })
   it('an unknown kind → 1060', async () => {
     const tx = await signTx(trader, eip712, 'order', order())
     expect(await send({ ...tx, kind: 'mint' })).toMatchObject({ code: 1060 })

@@ -110,18 +110,29 @@ describe('nonces in blocks', () => {
 
   it('an order rejected by its handler (insufficient margin) still consumes its nonce', () => {
     const s = stateFromGenesisFile()
-    const Z = addr(0x44) // not in genesis: no collateral, every order fails the margin check
-    const msg = orderMsg(Z, { nonce: 7n })
+    // A holds 1,000,000 USDC. A resting buy of 100 BTC at $200,000 with the oracle at $60,000 would lose
+    // (200,000 − 60,000) × 100 = $14,000,000 on filling, counted in initial margin: far above equity.
+    const msg = orderMsg(A, { nonce: 7n, price: 20_000_000_000_000n, size: 100_000_000n })
     const r = run(s, [orderTx(msg)])
     expect(r.receipts[0]?.code).toBe(REJECT.insufficientMargin)
-    expect(s.nonces.get(Z)?.used).toEqual([7n])
-    expect([...r.dirty.nonces]).toEqual([Z])
+    expect(s.nonces.get(A)?.used).toEqual([7n])
+    expect([...r.dirty.nonces]).toEqual([A])
     // the nonce window is committed: u32 count 1, then u64 7
-    expect(leafMap(s).get(toHex(noncesKey(fromHex(Z))))).toBe(`0x00000001${'0000000000000007'}`)
+    expect(leafMap(s).get(toHex(noncesKey(fromHex(A))))).toBe(`0x00000001${'0000000000000007'}`)
     // the same signed message can never execute later
     const replay = run1(s, orderTx(msg))
     expect(replay.code).toBe(REJECT.nonceReused)
     expect(codeOf(() => checkTransaction(s, orderTx(msg), { time: T0, height: 99n }))).toBe(REJECT.nonceReused)
+  })
+
+  it('a key with nothing on the chain is refused before its nonce: no window is written', () => {
+    const s = stateFromGenesisFile()
+    const Z = addr(0x44) // not in genesis
+    const r = run(s, [orderTx(orderMsg(Z, { nonce: 7n, timeInForce: 1 }))])
+    expect(r.receipts[0]?.code).toBe(REJECT.accountNotFound)
+    expect(s.nonces.has(Z)).toBe(false)
+    expect(r.dirty.nonces.size).toBe(0)
+    expect(leafMap(s).has(toHex(noncesKey(fromHex(Z))))).toBe(false)
   })
 
   it('an order rejected for a bad tick also consumes its nonce', () => {
