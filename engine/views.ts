@@ -90,12 +90,13 @@ export type MarketView = Omit<Market, 'quoteDivisor'> & {
 }
 
 export function marketView(state: State, id: number): MarketView {
-  const { quoteDivisor: _, ...m } = state.markets[id] as Market
+  const market = state.markets[id] as Market
+  const { quoteDivisor: _, ...shown } = market
   return {
-    ...m,
+    ...shown,
     markPrice: markPrice(state, id),
     fundingRate: 0n,
-    openInterestNotional: openInterestNotional(m as Market),
+    openInterestNotional: openInterestNotional(market),
   }
 }
 

@@ -140,6 +140,28 @@ describe('perpd end to end: sequencer + validator on loopback', () => {
     expect(v0.collateral).toBe(a0.collateral)
   })
 
+  it('shows the market with its open interest after the trade', async () => {
+    const markets = await call<Record<string, unknown>[]>(sequencer.rpcUrl, 'perp_markets')
+    expect(markets.map((m) => m.symbol)).toEqual(['BTC-USD', 'ETH-USD'])
+    // genesis.json: BTC-USD oracle $60,000, tick $0.10, lot 0.001 BTC, 5% / 3%; one 0.1 BTC trade happened
+    expect(markets[0]).toMatchObject({
+      id: 0,
+      priceDecimals: 8,
+      sizeDecimals: 6,
+      tickSize: '10000000',
+      lotSize: '1000',
+      oraclePrice: PRICE,
+      markPrice: PRICE,
+      lastTradePrice: PRICE,
+      openInterest: SIZE,
+      initialMarginFraction: '50000',
+      maintenanceMarginFraction: '30000',
+      status: 'active',
+      openInterestNotional: QUOTE.toString(), // 0.1 BTC × $60,000 = 6,000 USDC
+    })
+    expect(markets[0]).not.toHaveProperty('quoteDivisor')
+  })
+
   it('rejects a resent order for its nonce, with the documented code', async () => {
     const r = await rpc(sequencer.rpcUrl, 'perp_sendTransaction', [order0])
     expect(r.body.error?.code).toBe(1010)

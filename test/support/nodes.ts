@@ -61,3 +61,24 @@ export async function startValidator(o: TestNodeOptions): Promise<PerpNode> {
     blockTimeMs: o.blockTimeMs ?? 100,
   })
 }
+
+/** A base port with `count` consecutive free ports after it (checked once; good enough on a test machine). */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = await freePort()
+    if (base + count > 65535) continue
+    const probes = await Promise.all(
+      Array.from(
+        { length: count },
+        (_, i) =>
+          new Promise<boolean>((resolve) => {
+            const server = createServer()
+            server.once('error', () => resolve(false))
+            server.listen(base + i, '127.0.0.1', () => server.close(() => resolve(true)))
+          }),
+      ),
+    )
+    if (probes.every(Boolean)) return base
+  }
+  throw new Error('no free port range')
+}
