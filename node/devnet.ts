@@ -112,6 +112,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
         sequencerUrl: sequencer.rpcUrl,
         validatorUrl: nodes[1]?.rpcUrl ?? sequencer.rpcUrl,
         log,
+      }).catch((e: unknown) => {
+        throw new Error(`the market simulation could not start: ${e instanceof Error ? e.message : String(e)}`)
       })
       o.print('devnet: market simulation on (oracle feeder, 2 market makers, 2 takers); --sim off to disable')
     }
