@@ -105,6 +105,10 @@ describe('perpd end to end: sequencer + validator on loopback', () => {
       const t = await call<{ status: string; height?: string } | null>(sequencer.rpcUrl, 'perp_transaction', [h0])
       return t?.status === 'included' ? t : undefined
     })
+    // the maker's order rests: the book shows it as the only bid level
+    const book = await call<{ bids: string[][]; asks: string[][] }>(sequencer.rpcUrl, 'perp_orderBook', [0, 5])
+    expect(book.bids).toEqual([[PRICE, SIZE]])
+    expect(book.asks).toEqual([])
     const { hash: h1 } = await call<{ hash: string }>(sequencer.rpcUrl, 'perp_sendTransaction', [order1])
     const included1 = await waitFor('taker order', async () => {
       const t = await call<{
@@ -115,6 +119,8 @@ describe('perpd end to end: sequencer + validator on loopback', () => {
       return t?.status === 'included' ? t : undefined
     })
     expect(BigInt(included1.height)).toBeGreaterThan(BigInt(included0.height as string))
+    const emptied = await call<{ bids: string[][] }>(sequencer.rpcUrl, 'perp_orderBook', [0])
+    expect(emptied.bids).toEqual([])
     const fill = included1.events.find((e) => e.type === 'fill')
     expect(fill).toMatchObject({ price: PRICE, size: SIZE })
 

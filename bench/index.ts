@@ -1,5 +1,6 @@
 /**
- * @module `npm run bench`: every benchmark, one table, bench/results.json. Never a timed unit test.
+ * @module bench: `npm run bench` runs every benchmark, prints one table and writes bench/results.json. Each row
+ * sets a measurement beside its reference, measured in the same run. Never a timed unit test.
  */
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
