@@ -8,7 +8,7 @@
  *    A handler validates everything before its first write, so a rejected transaction writes nothing; its
  *    nonce is still consumed, so the signed message can never execute later (replay of a once-rejected order
  *    when margin has grown back).
- * 3. invariants: no touched book is crossed. A violation throws InvariantViolation: the caller must drop the
+ * 3. invariants: no touched book is crossed; open interest and collateral balance (invariants.ts). A violation throws InvariantViolation: the caller must drop the
  *    state it passed in (reload it from the store), nothing of the block is committed.
  *
  * Ownership: `state` is advanced in place and returned; the node keeps one live state and reloads it from
@@ -20,6 +20,7 @@ import type { Dirty } from './dirty.ts'
 import { emptyDirty } from './dirty.ts'
 import type { RejectCode } from './errors.ts'
 import { InvariantViolation, REJECT, reject, TxRejected } from './errors.ts'
+import { checkInvariants, openBlock } from './invariants.ts'
 import { useNonce } from './nonces.ts'
 import type { OracleTally } from './oracle.ts'
 import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.ts'
@@ -82,6 +83,7 @@ function checkBooks(state: State, dirty: Dirty): void {
 
 export function applyBlock(state: State, block: BlockInput, env: BlockEnv): BlockResult {
   const dirty = emptyDirty()
+  const opening = openBlock(state)
   const receipts = new Array<Receipt>(block.txs.length)
   const tally: OracleTally = new Map()
 
@@ -110,5 +112,6 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
     }
   })
   checkBooks(state, dirty)
+  checkInvariants(state, dirty, opening)
   return { state, receipts, events, dirty }
 }

@@ -1,7 +1,10 @@
 /**
- * @module What a block touched, so the node re-encodes and re-hashes only those leaves.
+ * @module What a block touched, so the node re-encodes and re-hashes only those leaves, and the collateral each
+ * touched subaccount had before the block, so the conservation invariant costs O(touched) (invariants.ts).
  */
 import type { Address } from './messages.ts'
+import type { Subaccount } from './types.ts'
+import { subaccountId } from './types.ts'
 
 export interface Dirty {
   global: boolean
@@ -10,8 +13,24 @@ export interface Dirty {
   /** order id → its market (kept because a removed order is gone from state) */
   orders: Map<bigint, number>
   nonces: Set<Address>
+  /** subaccount id → collateral at its first change in this block, USDC units */
+  collateralBefore: Map<string, bigint>
 }
 
 export function emptyDirty(): Dirty {
-  return { global: false, markets: new Set(), subaccounts: new Set(), orders: new Map(), nonces: new Set() }
+  return {
+    global: false,
+    markets: new Set(),
+    subaccounts: new Set(),
+    orders: new Map(),
+    nonces: new Set(),
+    collateralBefore: new Map(),
+  }
+}
+
+/** Call before changing a subaccount's collateral. */
+export function touchCollateral(dirty: Dirty, sub: Subaccount): void {
+  const id = subaccountId(sub.address, sub.subaccount)
+  if (!dirty.collateralBefore.has(id)) dirty.collateralBefore.set(id, sub.collateral)
+  dirty.subaccounts.add(id)
 }

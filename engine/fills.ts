@@ -9,6 +9,7 @@
 
 import { removeOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
+import { touchCollateral } from './dirty.ts'
 import { InvariantViolation } from './errors.ts'
 import { abs, min, mulDivCeil, PPM } from './fixedPoint.ts'
 import type { Market, Position, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
@@ -36,16 +37,14 @@ export function tradePosition(pos: Position, delta: bigint, quote: bigint): Posi
   return { size, cost: (signedQuote * (abs(delta) - closing)) / abs(delta) }
 }
 
-function longSize(size: bigint): bigint {
-  return size > 0n ? size : 0n
-}
-
-function trade(market: Market, sub: Subaccount, delta: bigint, quote: bigint): bigint {
+/** Applies a trade to a position and keeps the market's long and short open interest (magnitudes) in step. */
+function trade(market: Market, sub: Subaccount, delta: bigint, quote: bigint): void {
   const before = sub.positions.get(market.id) ?? { size: 0n, cost: 0n }
   const after = tradePosition(before, delta, quote)
   if (after.size === 0n) sub.positions.delete(market.id)
   else sub.positions.set(market.id, after)
-  return longSize(after.size) - longSize(before.size)
+  market.longOpenInterest += (after.size > 0n ? after.size : 0n) - (before.size > 0n ? before.size : 0n)
+  market.shortOpenInterest += (after.size < 0n ? -after.size : 0n) - (before.size < 0n ? -before.size : 0n)
 }
 
 /** Detaches a resting order from the book and every index. */
@@ -76,19 +75,20 @@ export function settleFill(
   const takerIsBuy = !maker.isBuy
   const buyer = takerIsBuy ? taker : makerSub
   const seller = takerIsBuy ? makerSub : taker
+  touchCollateral(dirty, makerSub)
+  touchCollateral(dirty, taker)
   buyer.collateral -= quote
   seller.collateral += quote
   taker.collateral -= takerFee
   makerSub.collateral -= makerFee
   state.global.feePool += makerFee + takerFee
-  market.openInterest += trade(market, buyer, size, quote) + trade(market, seller, -size, quote)
+  trade(market, buyer, size, quote)
+  trade(market, seller, -size, quote)
   market.lastTradePrice = price
 
   maker.size -= size
   if (maker.size === 0n) dropOrder(state, maker, dirty)
   else dirty.orders.set(maker.id, maker.market)
-  dirty.subaccounts.add(subaccountId(makerSub.address, makerSub.subaccount))
-  dirty.subaccounts.add(subaccountId(taker.address, taker.subaccount))
   dirty.markets.add(market.id)
   dirty.global = true
   return {

@@ -5,9 +5,9 @@
  */
 
 import { emptyBook } from './book.ts'
-import { pow10 } from './fixedPoint.ts'
+import { PPM, pow10 } from './fixedPoint.ts'
 import type { Address } from './messages.ts'
-import type { Market, MarketParams, State } from './types.ts'
+import type { MarginTier, Market, MarketParams, State } from './types.ts'
 import { subaccountId } from './types.ts'
 
 /** A market as genesis declares it: its parameters and the oracle price it starts from. */
@@ -70,6 +70,9 @@ function addr(v: unknown, field: string): Address {
   if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(v)) throw new GenesisError(field, 'must be a 0x address')
   return v.toLowerCase() as Address
 }
+/** Most margin tiers per market (the market leaf is decoded with the same bound). */
+export const MAX_TIERS = 32
+
 /** Longest market symbol, UTF-8 bytes (the market leaf is decoded with the same bound). */
 export const MAX_SYMBOL_BYTES = 32
 
@@ -77,6 +80,44 @@ function str(v: unknown, field: string): string {
   if (typeof v !== 'string' || v.length === 0 || new TextEncoder().encode(v).length > MAX_SYMBOL_BYTES)
     throw new GenesisError(field, `must be a string of 1–${MAX_SYMBOL_BYTES} UTF-8 bytes`)
   return v
+}
+
+function signedBig(v: unknown, field: string): bigint {
+  const ok = (typeof v === 'string' && /^-?[0-9]{1,77}$/.test(v)) || (typeof v === 'number' && Number.isSafeInteger(v))
+  if (!ok) throw new GenesisError(field, 'must be an integer as a decimal string')
+  return BigInt(v as string | number)
+}
+
+function parseTiers(v: unknown, at: string): MarginTier[] {
+  const tiers = arr(v, `${at}.marginTiers`).map((t, k) => {
+    const f = `${at}.marginTiers[${k}]`
+    const o = obj(t, f)
+    return {
+      notionalFloor: big(o.notionalFloor, `${f}.notionalFloor`),
+      initialMarginFraction: big(o.initialMarginFraction, `${f}.initialMarginFraction`, 1n),
+      maintenanceMarginFraction: big(o.maintenanceMarginFraction, `${f}.maintenanceMarginFraction`, 1n),
+    }
+  })
+  if (tiers.length === 0 || tiers.length > MAX_TIERS)
+    throw new GenesisError(`${at}.marginTiers`, `must list 1 to ${MAX_TIERS} tiers`)
+  tiers.forEach((t, k) => {
+    const f = `${at}.marginTiers[${k}]`
+    const prev = tiers[k - 1]
+    if (k === 0 && t.notionalFloor !== 0n) throw new GenesisError(`${f}.notionalFloor`, 'the first tier starts at 0')
+    if (prev !== undefined && t.notionalFloor <= prev.notionalFloor)
+      throw new GenesisError(`${f}.notionalFloor`, 'tier floors must ascend')
+    if (t.initialMarginFraction > PPM)
+      throw new GenesisError(`${f}.initialMarginFraction`, 'must be at most 1000000 (100%)')
+    if (t.maintenanceMarginFraction >= t.initialMarginFraction)
+      throw new GenesisError(`${f}.maintenanceMarginFraction`, 'must be below initialMarginFraction')
+    if (
+      prev !== undefined &&
+      (t.initialMarginFraction < prev.initialMarginFraction ||
+        t.maintenanceMarginFraction < prev.maintenanceMarginFraction)
+    )
+      throw new GenesisError(f, 'fractions must not fall from one tier to the next')
+  })
+  return tiers
 }
 
 function parseMarket(v: unknown, i: number): GenesisMarket {
@@ -89,11 +130,21 @@ function parseMarket(v: unknown, i: number): GenesisMarket {
     sizeDecimals: int(m.sizeDecimals, `${at}.sizeDecimals`, 0, 18),
     tickSize: big(m.tickSize, `${at}.tickSize`, 1n),
     lotSize: big(m.lotSize, `${at}.lotSize`, 1n),
+    minOrderSize: big(m.minOrderSize, `${at}.minOrderSize`, 1n),
     maxOrderSize: big(m.maxOrderSize, `${at}.maxOrderSize`, 1n),
+    maxOrderNotional: big(m.maxOrderNotional, `${at}.maxOrderNotional`, 1n),
+    maxPositionSize: big(m.maxPositionSize, `${at}.maxPositionSize`, 1n),
+    openInterestCap: big(m.openInterestCap, `${at}.openInterestCap`, 1n),
     initialPrice: big(m.initialPrice, `${at}.initialPrice`, 1n),
-    initialMarginFraction: big(m.initialMarginFraction, `${at}.initialMarginFraction`, 1n),
-    maintenanceMarginFraction: big(m.maintenanceMarginFraction, `${at}.maintenanceMarginFraction`, 1n),
-    makerFeePpm: big(m.makerFeePpm, `${at}.makerFeePpm`),
+    marginTiers: parseTiers(m.marginTiers, at),
+    openInterestLower: big(m.openInterestLower, `${at}.openInterestLower`),
+    openInterestUpper: big(m.openInterestUpper, `${at}.openInterestUpper`),
+    openInterestImf: big(m.openInterestImf, `${at}.openInterestImf`),
+    volatilityDecay: big(m.volatilityDecay, `${at}.volatilityDecay`),
+    volatilityReference: big(m.volatilityReference, `${at}.volatilityReference`, 1n),
+    volatilityScaleFloor: big(m.volatilityScaleFloor, `${at}.volatilityScaleFloor`, 1n),
+    volatilityScaleCap: big(m.volatilityScaleCap, `${at}.volatilityScaleCap`, 1n),
+    makerFeePpm: signedBig(m.makerFeePpm, `${at}.makerFeePpm`),
     takerFeePpm: big(m.takerFeePpm, `${at}.takerFeePpm`),
   }
   if (out.priceDecimals + out.sizeDecimals < 6)
@@ -104,14 +155,20 @@ function parseMarket(v: unknown, i: number): GenesisMarket {
       `${at}.lotSize`,
       `tickSize × lotSize must be a multiple of ${divisor} so fills are whole USDC units`,
     )
-  if (out.initialMarginFraction > 1_000_000n)
-    throw new GenesisError(`${at}.initialMarginFraction`, 'must be at most 1000000 (100%)')
-  if (out.maintenanceMarginFraction >= out.initialMarginFraction)
-    throw new GenesisError(`${at}.maintenanceMarginFraction`, 'must be below initialMarginFraction')
   if (out.initialPrice % out.tickSize !== 0n)
     throw new GenesisError(`${at}.initialPrice`, 'must be a multiple of tickSize')
-  if (out.makerFeePpm > 100_000n || out.takerFeePpm > 100_000n)
-    throw new GenesisError(`${at}.takerFeePpm`, 'fees must be at most 10%')
+  if (out.minOrderSize % out.lotSize !== 0n)
+    throw new GenesisError(`${at}.minOrderSize`, 'must be a multiple of lotSize')
+  if (out.minOrderSize > out.maxOrderSize) throw new GenesisError(`${at}.minOrderSize`, 'must not exceed maxOrderSize')
+  if (out.openInterestLower > out.openInterestUpper)
+    throw new GenesisError(`${at}.openInterestLower`, 'must not exceed openInterestUpper')
+  if (out.openInterestImf > PPM) throw new GenesisError(`${at}.openInterestImf`, 'must be at most 1000000 (100%)')
+  if (out.volatilityDecay >= PPM) throw new GenesisError(`${at}.volatilityDecay`, 'must be below 1000000')
+  if (out.volatilityScaleFloor > out.volatilityScaleCap)
+    throw new GenesisError(`${at}.volatilityScaleFloor`, 'must not exceed volatilityScaleCap')
+  if (out.takerFeePpm > 100_000n) throw new GenesisError(`${at}.takerFeePpm`, 'must be at most 100000 (10%)')
+  if (out.makerFeePpm > 100_000n || out.makerFeePpm < -out.takerFeePpm)
+    throw new GenesisError(`${at}.makerFeePpm`, 'must be at most 10% and no rebate larger than the taker fee')
   return out
 }
 
@@ -155,13 +212,17 @@ export function parseGenesis(json: unknown): Genesis {
 export function genesisState(g: Genesis): State {
   const markets: Market[] = g.markets.map(({ initialPrice, ...params }) => ({
     ...params,
+    marginTiers: params.marginTiers.map((t) => ({ ...t })),
     status: 'active',
     oraclePrice: initialPrice,
     oracleTime: g.genesisTime,
-    openInterest: 0n,
+    longOpenInterest: 0n,
+    shortOpenInterest: 0n,
+    varianceEwma: 0n,
     lastTradePrice: 0n,
     quoteDivisor: pow10(params.priceDecimals + params.sizeDecimals - 6),
   }))
+
   return {
     chainId: g.chainId,
     oracle: { ...g.oracle, signers: [...g.oracle.signers] },

@@ -20,7 +20,7 @@ import {
 } from '../state/index.ts'
 import { emptyBook, insertOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
-import { MAX_SYMBOL_BYTES } from './genesis.ts'
+import { MAX_SYMBOL_BYTES, MAX_TIERS } from './genesis.ts'
 import type { Address } from './messages.ts'
 import { emptySubaccount } from './subaccounts.ts'
 import type { Global, Market, NonceWindow, OracleConfig, RestingOrder, State, Subaccount } from './types.ts'
@@ -55,44 +55,80 @@ function decodeGlobal(r: Reader): { chainId: number; oracle: OracleConfig; globa
 }
 
 function encodeMarket(m: Market): Uint8Array {
-  return new Writer()
+  const w = new Writer()
     .u32(m.id)
     .string(m.symbol)
     .u8(m.priceDecimals)
     .u8(m.sizeDecimals)
     .u256(m.tickSize)
     .u256(m.lotSize)
-    .u256(m.initialMarginFraction)
-    .u256(m.maintenanceMarginFraction)
-    .u256(m.makerFeePpm)
-    .u256(m.takerFeePpm)
+    .u256(m.minOrderSize)
     .u256(m.maxOrderSize)
+    .u256(m.maxOrderNotional)
+    .u256(m.maxPositionSize)
+    .u256(m.openInterestCap)
+    .u32(m.marginTiers.length)
+  for (const t of m.marginTiers) w.u256(t.notionalFloor).u256(t.initialMarginFraction).u256(t.maintenanceMarginFraction)
+  return w
+    .u256(m.openInterestLower)
+    .u256(m.openInterestUpper)
+    .u256(m.openInterestImf)
+    .u256(m.volatilityDecay)
+    .u256(m.volatilityReference)
+    .u256(m.volatilityScaleFloor)
+    .u256(m.volatilityScaleCap)
+    .i256(m.makerFeePpm)
+    .u256(m.takerFeePpm)
     .u8(m.status === 'active' ? 0 : 1)
     .u256(m.oraclePrice)
     .u64(m.oracleTime)
-    .u256(m.openInterest)
+    .u256(m.longOpenInterest)
+    .u256(m.shortOpenInterest)
+    .u256(m.varianceEwma)
     .u256(m.lastTradePrice)
     .u256(m.quoteDivisor)
     .finish()
 }
 
 function decodeMarket(r: Reader): Market {
-  return {
+  const head = {
     id: r.u32(),
     symbol: r.string(MAX_SYMBOL_BYTES),
     priceDecimals: r.u8(),
     sizeDecimals: r.u8(),
     tickSize: r.u256(),
     lotSize: r.u256(),
+    minOrderSize: r.u256(),
+    maxOrderSize: r.u256(),
+    maxOrderNotional: r.u256(),
+    maxPositionSize: r.u256(),
+    openInterestCap: r.u256(),
+  }
+  const tierCount = r.u32()
+  if (tierCount > MAX_TIERS) throw new Error(`market ${head.id} has ${tierCount} tiers`)
+  const marginTiers = Array.from({ length: tierCount }, () => ({
+    notionalFloor: r.u256(),
     initialMarginFraction: r.u256(),
     maintenanceMarginFraction: r.u256(),
-    makerFeePpm: r.u256(),
+  }))
+  return {
+    ...head,
+    marginTiers,
+    openInterestLower: r.u256(),
+    openInterestUpper: r.u256(),
+    openInterestImf: r.u256(),
+    volatilityDecay: r.u256(),
+    volatilityReference: r.u256(),
+    volatilityScaleFloor: r.u256(),
+    volatilityScaleCap: r.u256(),
+    makerFeePpm: r.i256(),
     takerFeePpm: r.u256(),
-    maxOrderSize: r.u256(),
     status: r.u8() === 0 ? 'active' : 'closed',
     oraclePrice: r.u256(),
     oracleTime: r.u64(),
-    openInterest: r.u256(),
+    longOpenInterest: r.u256(),
+    shortOpenInterest: r.u256(),
+    varianceEwma: r.u256(),
     lastTradePrice: r.u256(),
     quoteDivisor: r.u256(),
   }
@@ -173,6 +209,7 @@ export function allLeaves(state: State): LeafWrite[] {
     subaccounts: new Set(state.subaccounts.keys()),
     orders: new Map([...state.orders.values()].map((o) => [o.id, o.market])),
     nonces: new Set(state.nonces.keys()),
+    collateralBefore: new Map(),
   })
 }
 

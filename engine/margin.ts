@@ -1,16 +1,18 @@
 /**
  * @module Margin arithmetic (cross margin: all positions of a subaccount share its collateral). Formulas and
- * roundings are listed in docs/risk-model.md; every rounding goes against the account.
+ * roundings are in docs/risk-model.md; every rounding goes against the account.
  *
  * positionValue   = floor(size × oraclePrice / quoteDivisor)          signed, USDC units
  * notional        = ceil(|size| × oraclePrice / quoteDivisor)          USDC units
- * requirement     = ceil(notional × fraction / PPM)
+ * requirement     = tieredRequirement(fractions in force, notional)    riskParams.ts, rounded up
  * equity          = collateral + Σ positionValue
- * maintenance     = Σ requirement(notional, maintenanceMarginFraction)
- * initial         = Σ requirement(worst-case notional incl. open orders, initialMarginFraction) + Σ open-order
- *                   adverse-price loss (see initialMarginWithOrders)
+ * maintenance     = Σ requirement(notional, maintenance)
+ * initial         = Σ requirement(worst-case notional incl. open orders, initial) + Σ open-order adverse-price
+ *                   loss (see initialMarginWithOrders)
  */
 import { abs, max, mulDivCeil, mulDivFloor, PPM } from './fixedPoint.ts'
+import type { FractionsInForce } from './riskParams.ts'
+import { fractionsInForce, tieredRequirement } from './riskParams.ts'
 import type { Market, RestingOrder, State, Subaccount } from './types.ts'
 
 export function positionValue(market: Market, size: bigint): bigint {
@@ -21,8 +23,25 @@ export function notional(market: Market, size: bigint): bigint {
   return mulDivCeil(abs(size), market.oraclePrice, market.quoteDivisor)
 }
 
-export function requirement(notionalUsdc: bigint, fractionPpm: bigint): bigint {
-  return mulDivCeil(notionalUsdc, fractionPpm, PPM)
+/** Fractions in force per market, computed once per account evaluation. */
+class FractionCache {
+  readonly #state: State
+  readonly #byMarket = new Map<number, FractionsInForce>()
+  constructor(state: State) {
+    this.#state = state
+  }
+  get(id: number): FractionsInForce {
+    let f = this.#byMarket.get(id)
+    if (f === undefined) {
+      f = fractionsInForce(this.#state.markets[id] as Market)
+      this.#byMarket.set(id, f)
+    }
+    return f
+  }
+}
+
+export function positionRequirement(market: Market, size: bigint, kind: 'initial' | 'maintenance'): bigint {
+  return tieredRequirement(fractionsInForce(market), notional(market, size), kind)
 }
 
 export function equity(state: State, sub: Subaccount): bigint {
@@ -31,22 +50,21 @@ export function equity(state: State, sub: Subaccount): bigint {
   return total
 }
 
-function positionsRequirement(state: State, sub: Subaccount, fraction: (m: Market) => bigint): bigint {
+function positionsRequirement(state: State, sub: Subaccount, kind: 'initial' | 'maintenance'): bigint {
+  const cache = new FractionCache(state)
   let total = 0n
-  for (const [id, p] of sub.positions) {
-    const m = state.markets[id] as Market
-    total += requirement(notional(m, p.size), fraction(m))
-  }
+  for (const [id, p] of sub.positions)
+    total += tieredRequirement(cache.get(id), notional(state.markets[id] as Market, p.size), kind)
   return total
 }
 
 export function maintenanceMargin(state: State, sub: Subaccount): bigint {
-  return positionsRequirement(state, sub, (m) => m.maintenanceMarginFraction)
+  return positionsRequirement(state, sub, 'maintenance')
 }
 
 /** Initial margin of the positions alone (what perp_account shows as initialMargin). */
 export function positionInitialMargin(state: State, sub: Subaccount): bigint {
-  return positionsRequirement(state, sub, (m) => m.initialMarginFraction)
+  return positionsRequirement(state, sub, 'initial')
 }
 
 /**
@@ -73,30 +91,38 @@ export function initialMarginWithOrders(
     const worse = o.isBuy ? o.price - m.oraclePrice : m.oraclePrice - o.price
     if (worse > 0n) adverse += mulDivCeil(worse, o.size, m.quoteDivisor)
   }
+  const cache = new FractionCache(state)
   const marketIds = new Set<number>([...sub.positions.keys(), ...buys.keys(), ...sells.keys()])
   let total = adverse
   for (const id of [...marketIds].sort((a, b) => a - b)) {
     const m = state.markets[id] as Market
     const size = sub.positions.get(id)?.size ?? 0n
     const worst = max(abs(size + (buys.get(id) ?? 0n)), abs(size - (sells.get(id) ?? 0n)))
-    total += requirement(notional(m, worst), m.initialMarginFraction)
+    total += tieredRequirement(cache.get(id), notional(m, worst), 'initial')
   }
   return total
 }
 
 /**
- * The oracle price at which equity falls to maintenance margin if only this market's price moves, or null if
- * no positive price does. Solves collateral' + size × p / qd = mm' + |size| × p / qd × mmf / PPM; rounded up
- * for a long and down for a short (the side where the account is liquidated sooner). For display only.
+ * The oracle price at which equity falls to maintenance margin if only this market's price moves and the
+ * position stays in its current tier k, or null if no positive price does. Solves
+ *   otherEquity + size × p / qd = otherMaintenance + (|size| × p / qd × mmfₖ − Dₖ) / PPM
+ * p = ((otherMaintenance − otherEquity) × PPM − Dₖ) × qd / (size × PPM − |size| × mmfₖ);
+ * rounded up for a long and down for a short (toward earlier liquidation). For display only.
  */
 export function liquidationPrice(state: State, sub: Subaccount, marketId: number): bigint | null {
   const m = state.markets[marketId] as Market
   const size = sub.positions.get(marketId)?.size ?? 0n
   if (size === 0n) return null
+  const f = fractionsInForce(m)
+  const n = notional(m, size)
+  let k = 0
+  while (k + 1 < f.floors.length && (f.floors[k + 1] as bigint) <= n) k++
+  const mmf = f.maintenance[k] as bigint
   const otherEquity = equity(state, sub) - positionValue(m, size)
-  const otherMaintenance = maintenanceMargin(state, sub) - requirement(notional(m, size), m.maintenanceMarginFraction)
-  const numerator = (otherMaintenance - otherEquity) * m.quoteDivisor * PPM
-  const denominator = size * PPM - abs(size) * m.maintenanceMarginFraction
+  const otherMaintenance = maintenanceMargin(state, sub) - tieredRequirement(f, n, 'maintenance')
+  const numerator = ((otherMaintenance - otherEquity) * PPM - (f.maintenanceDeduction[k] as bigint)) * m.quoteDivisor
+  const denominator = size * PPM - abs(size) * mmf
   if (denominator === 0n) return null
   const price = size > 0n ? mulDivCeil(numerator, 1n, denominator) : mulDivFloor(-numerator, 1n, -denominator)
   return price > 0n ? price : null

@@ -6,6 +6,7 @@
  */
 import type { Dirty } from './dirty.ts'
 import { REJECT, reject } from './errors.ts'
+import { PPM } from './fixedPoint.ts'
 import type { Address, OracleReportMessage } from './messages.ts'
 import type { BlockEnv, Market, State, TxEvent } from './types.ts'
 
@@ -42,6 +43,17 @@ export function tallyOracleReport(state: State, tally: OracleTally, report: Orac
   })
 }
 
+/**
+ * Applies a new oracle price and folds its return into the market's volatility estimate:
+ * return r = (new − old) × PPM / old (toward zero), varianceEwma' = floor((λ × var + (PPM − λ) × r²) / PPM).
+ */
+export function setOraclePrice(market: Market, price: bigint, time: bigint): void {
+  const r = ((price - market.oraclePrice) * PPM) / market.oraclePrice
+  market.varianceEwma = (market.volatilityDecay * market.varianceEwma + (PPM - market.volatilityDecay) * r * r) / PPM
+  market.oraclePrice = price
+  market.oracleTime = time
+}
+
 export function median(values: bigint[]): bigint {
   const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   const mid = sorted.length >> 1
@@ -56,8 +68,7 @@ export function aggregateOracle(state: State, tally: OracleTally, env: BlockEnv,
     const prices = [...(tally.get(id) as Map<Address, bigint>).values()]
     if (prices.length < state.oracle.quorum) continue
     const market = state.markets[id] as Market
-    market.oraclePrice = median(prices)
-    market.oracleTime = env.time
+    setOraclePrice(market, median(prices), env.time)
     dirty.markets.add(id)
     events.push({ type: 'oraclePrice', market: id, price: market.oraclePrice, reports: prices.length })
   }

@@ -9,6 +9,19 @@ import type { TxKind } from './typedData.ts'
 
 export type MarketStatus = 'active' | 'closed'
 
+/**
+ * One margin tier: from `notionalFloor` up, the position's requirement uses these fractions, minus a deduction
+ * that keeps the requirement continuous at the floor (riskParams.ts).
+ */
+export interface MarginTier {
+  /** position notional where the tier starts, USDC units; the first tier starts at 0 */
+  notionalFloor: bigint
+  /** PPM */
+  initialMarginFraction: bigint
+  /** PPM */
+  maintenanceMarginFraction: bigint
+}
+
 export interface MarketParams {
   id: number
   symbol: string
@@ -18,13 +31,33 @@ export interface MarketParams {
   tickSize: bigint
   /** size units (10^-sizeDecimals base) */
   lotSize: bigint
-  /** fractions in PPM */
-  initialMarginFraction: bigint
-  maintenanceMarginFraction: bigint
+  /** smallest order, size units */
+  minOrderSize: bigint
+  /** largest order, size units */
+  maxOrderSize: bigint
+  /** largest order notional at its limit price, USDC units */
+  maxOrderNotional: bigint
+  /** largest |position| one subaccount may hold, size units */
+  maxPositionSize: bigint
+  /** largest open interest (long side), size units: fills that would raise it above are refused */
+  openInterestCap: bigint
+  /** ascending notionalFloor, first 0, fractions non-decreasing */
+  marginTiers: MarginTier[]
+  /** open interest (size units) from which the initial margin fraction starts to rise … */
+  openInterestLower: bigint
+  /** … reaching `openInterestImf` (PPM) at this open interest */
+  openInterestUpper: bigint
+  openInterestImf: bigint
+  /** EWMA decay λ per oracle update, PPM (940,000 = 0.94) */
+  volatilityDecay: bigint
+  /** the per-update volatility at which fractions are unscaled, PPM */
+  volatilityReference: bigint
+  /** governance bounds of the volatility scale, PPM (1,000,000 = ×1) */
+  volatilityScaleFloor: bigint
+  volatilityScaleCap: bigint
+  /** PPM of the fill's quote amount; the maker fee may be negative (a rebate), never below −takerFeePpm */
   makerFeePpm: bigint
   takerFeePpm: bigint
-  /** largest size of one order, size units */
-  maxOrderSize: bigint
 }
 
 export interface Market extends MarketParams {
@@ -33,8 +66,11 @@ export interface Market extends MarketParams {
   oraclePrice: bigint
   /** block time (ms) at which oraclePrice was set */
   oracleTime: bigint
-  /** sum of long sizes (= sum of short sizes), size units */
-  openInterest: bigint
+  /** Σ long sizes and Σ short sizes (magnitudes), size units, tracked apart: their equality is an invariant */
+  longOpenInterest: bigint
+  shortOpenInterest: bigint
+  /** EWMA of squared per-update oracle returns, PPM² (a return of 1% is 10,000 PPM, squared 10^8) */
+  varianceEwma: bigint
   /** price of the last fill, price units (0 before any) */
   lastTradePrice: bigint
   /**

@@ -12,8 +12,9 @@ import {
   positionValue,
 } from './margin.ts'
 import type { Address } from './messages.ts'
+import { fractionsInForce, isqrt } from './riskParams.ts'
 import { readSubaccount } from './subaccounts.ts'
-import type { Book, Market, RestingOrder, State } from './types.ts'
+import type { Book, MarginTier, Market, RestingOrder, State } from './types.ts'
 
 export interface PositionView {
   market: number
@@ -82,21 +83,43 @@ export function bookView(state: State, market: number, levels: number, time: big
   return { market, bids: depth(book, true, levels, time), asks: depth(book, false, levels, time) }
 }
 
-export type MarketView = Omit<Market, 'quoteDivisor'> & {
+export type MarketView = Omit<Market, 'quoteDivisor' | 'marginTiers'> & {
   markPrice: bigint
   /** funding rate per interval, PPM; 0 until funding is charged */
   fundingRate: bigint
+  /** = longOpenInterest, size units */
+  openInterest: bigint
   openInterestNotional: bigint
+  /** tier 0's fractions in force (after volatility and open-interest scaling), PPM */
+  initialMarginFraction: bigint
+  maintenanceMarginFraction: bigint
+  /** governance tiers and the fractions in force for each */
+  marginTiers: (MarginTier & { initialInForce: bigint; maintenanceInForce: bigint })[]
+  volatility: bigint
+  volatilityScale: bigint
+  openInterestAddOn: bigint
 }
 
 export function marketView(state: State, id: number): MarketView {
   const market = state.markets[id] as Market
-  const { quoteDivisor: _, ...shown } = market
+  const { quoteDivisor: _, marginTiers, ...shown } = market
+  const f = fractionsInForce(market)
   return {
     ...shown,
     markPrice: markPrice(state, id),
     fundingRate: 0n,
+    openInterest: market.longOpenInterest,
     openInterestNotional: openInterestNotional(market),
+    initialMarginFraction: f.initial[0] as bigint,
+    maintenanceMarginFraction: f.maintenance[0] as bigint,
+    marginTiers: marginTiers.map((t, k) => ({
+      ...t,
+      initialInForce: f.initial[k] as bigint,
+      maintenanceInForce: f.maintenance[k] as bigint,
+    })),
+    volatility: isqrt(market.varianceEwma),
+    volatilityScale: f.volatilityScale,
+    openInterestAddOn: f.openInterestAddOn,
   }
 }
 
@@ -113,5 +136,5 @@ export function markPrice(state: State, market: number): bigint {
 
 /** Open interest in USDC units at the oracle price, rounded down. */
 export function openInterestNotional(m: Market): bigint {
-  return mulDivFloor(m.openInterest, m.oraclePrice, m.quoteDivisor)
+  return mulDivFloor(m.longOpenInterest, m.oraclePrice, m.quoteDivisor)
 }

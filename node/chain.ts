@@ -3,7 +3,9 @@
  * Both roles use it: the sequencer to build blocks, the validator to import them.
  *
  * The engine advances `state` in place. If a block fails (an invariant, or a validator's root mismatch) the
- * state is rebuilt from the store with `reload()`, which holds exactly the last committed height.
+ * state is rebuilt from the store with `reload()`, which holds exactly the last committed height. A commit
+ * that fails (a write error, or a fail point in tests) does the same before it throws: the disk holds H−1 or
+ * H, and memory follows the disk, never the executed-but-unwritten block.
  */
 
 import type { Block, BlockHeader, BlockResult, Genesis, State, VerifiedTx } from '../engine/index.ts'
@@ -55,6 +57,8 @@ export class Chain {
   readonly store: ChainStore
   state: State
   #merkle: MerkleState
+  /** set when a commit failed and the state could not yet be rebuilt from the store */
+  #stale = false
   readonly #listeners: ((b: CommittedBlock) => void)[] = []
 
   private constructor(genesis: Genesis, genesisHash: Uint8Array, store: ChainStore, state: State, merkle: MerkleState) {
@@ -94,8 +98,9 @@ export class Chain {
     return this.store.head as Head
   }
 
-  /** Rebuilds state and commitment from the store and checks the root against the stored head. */
+  /** Rebuilds head, state and commitment from the store and checks the root against the stored head. */
   async reload(): Promise<void> {
+    await this.store.refreshHead()
     const leaves = await this.store.leaves()
     const merkle = new MerkleState()
     merkle.apply(leaves.map(([key, value]) => ({ key, value })))
@@ -103,10 +108,12 @@ export class Chain {
       throw new Error(`stored state does not hash to the stored root at height ${this.head.height}`)
     this.state = stateFromLeaves(leaves)
     this.#merkle = merkle
+    this.#stale = false
   }
 
   /** Applies txs on top of the head; state is advanced in place (reload() to undo). */
   execute(txs: readonly VerifiedTx[], time: bigint): ExecutedBlock {
+    if (this.#stale) throw new Error('the state is out of step with the store after a failed commit; reload() first')
     const result = applyBlock(this.state, { txs }, { time, height: this.head.height + 1n })
     const writes = leafWrites(this.state, result.dirty)
     this.#merkle.apply(writes)
@@ -118,16 +125,30 @@ export class Chain {
     checkTransaction(this.state, tx, { time, height: this.head.height + 1n })
   }
 
+  /**
+   * Writes the executed block as one height (node/chainStore.ts). If that fails, the head, state and
+   * commitment are rebuilt from the disk (at H−1 or H) before the error is rethrown.
+   */
   async commit(block: Block, executed: ExecutedBlock): Promise<CommittedBlock> {
+    const height = block.header.height
     const bytes = encodeBlock(block)
     const hash = blockHash(block.header)
-    await this.store.commit({
-      head: { height: block.header.height, hash, stateRoot: executed.stateRoot, time: block.header.time },
-      block: bytes,
-      receipts: JSON.stringify(toJson(executed.result.receipts)),
-      txHashes: executed.result.receipts.map((r) => r.hash),
-      leaves: executed.writes,
-    })
+    try {
+      this.store.failPoint('after-execute', height)
+      await this.store.commit({
+        head: { height, hash, stateRoot: executed.stateRoot, time: block.header.time },
+        block: bytes,
+        receipts: JSON.stringify(toJson(executed.result.receipts)),
+        txHashes: executed.result.receipts.map((r) => r.hash),
+        leaves: executed.writes,
+      })
+    } catch (e) {
+      this.#stale = true
+      // if even the reload fails, execute() refuses until a later reload() succeeds
+      await this.reload().catch(() => undefined)
+      throw e
+    }
+    this.store.failPoint('after-commit', height)
     const committed = { block, bytes, hash, result: executed.result }
     for (const listener of this.#listeners) listener(committed)
     return committed

@@ -1,12 +1,14 @@
 /**
  * @module The node's chain on LevelDB. One atomic batch per height holds the block, its receipts, the tx
  * index entries, every state leaf it wrote and the new head, so after a crash the store is at height H or
- * H−1, never between.
+ * H−1, never between. The batch is written with `sync` (fsync before it counts as done), so this holds for
+ * a power loss as well as for `kill -9`, and nothing is reported as included before it is on disk.
  */
 import { Level } from 'level'
 import type { LeafWrite } from '../state/index.ts'
 import { bytesEqual, Reader, Writer } from '../state/index.ts'
-import { blockKey, DB_PREFIX, genesisKey, headKey, leafDbKey, receiptsKey, txIndexKey } from './dbKeys.ts'
+import { baseKey, blockKey, DB_PREFIX, genesisKey, headKey, leafDbKey, receiptsKey, txIndexKey } from './dbKeys.ts'
+import type { FailPoint, FailPointName } from './failPoints.ts'
 
 export interface Head {
   height: bigint
@@ -23,6 +25,15 @@ export interface HeightCommit {
   receipts: string
   txHashes: readonly Uint8Array[]
   leaves: readonly LeafWrite[]
+  /** only when importing a snapshot into an empty store: the chain identity and where history starts */
+  imported?: { genesisHash: Uint8Array }
+}
+
+export interface ChainStoreOptions {
+  /** test hook between the steps of a commit (node/failPoints.ts) */
+  failPoint?: FailPoint
+  /** fsync each height's batch (default true) */
+  sync?: boolean
 }
 
 function encodeHead(h: Head): Uint8Array {
@@ -38,22 +49,49 @@ function decodeHead(bytes: Uint8Array): Head {
 
 export class ChainStore {
   readonly #db: Level<Uint8Array, Uint8Array>
+  readonly #options: ChainStoreOptions
   #head: Head | undefined
 
-  private constructor(db: Level<Uint8Array, Uint8Array>, head: Head | undefined) {
+  private constructor(db: Level<Uint8Array, Uint8Array>, head: Head | undefined, options: ChainStoreOptions) {
     this.#db = db
     this.#head = head
+    this.#options = options
   }
 
-  static async open(dir: string): Promise<ChainStore> {
+  static async open(dir: string, options: ChainStoreOptions = {}): Promise<ChainStore> {
     const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
-    await db.open()
+    try {
+      await db.open()
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED' || /lock/i.test(cause?.message ?? ''))
+        throw new Error(`the chain store ${dir} is in use by another process (is the node running?)`)
+      throw e
+    }
     const raw = await db.get(headKey)
-    return new ChainStore(db, raw === undefined ? undefined : decodeHead(raw))
+    return new ChainStore(db, raw === undefined ? undefined : decodeHead(raw), options)
   }
 
   get head(): Head | undefined {
     return this.#head
+  }
+
+  /** Runs the injected fail point hook, if any (node/failPoints.ts). */
+  failPoint(name: FailPointName, height: bigint): void {
+    this.#options.failPoint?.(name, height)
+  }
+
+  /** Re-reads the head from disk: after a failed commit, memory follows whatever the disk holds. */
+  async refreshHead(): Promise<Head | undefined> {
+    const raw = await this.#db.get(headKey)
+    this.#head = raw === undefined ? undefined : decodeHead(raw)
+    return this.#head
+  }
+
+  /** The height this store's history starts at: 0, or the snapshot height it was imported from. */
+  async base(): Promise<bigint> {
+    const raw = await this.#db.get(baseKey)
+    return raw === undefined ? 0n : new Reader(raw).u64()
   }
 
   /** Binds the store to a genesis hash on first use; refuses a store made for another chain. */
@@ -64,20 +102,42 @@ export class ChainStore {
       throw new Error('this data directory belongs to another chain (its genesis hash differs from genesis.json)')
   }
 
+  /**
+   * Writes one height as one atomic, synced batch, then moves the in-memory head. If it throws, the disk
+   * holds either the whole height or none of it; the caller re-reads the head (refreshHead) to know which.
+   */
   async commit(c: HeightCommit): Promise<void> {
+    const height = c.head.height
     const batch = this.#db.batch()
-    batch.put(blockKey(c.head.height), c.block)
-    batch.put(receiptsKey(c.head.height), new TextEncoder().encode(c.receipts))
-    c.txHashes.forEach((hash, i) => {
-      batch.put(txIndexKey(hash), new Writer(12).u64(c.head.height).u32(i).finish())
-    })
-    for (const leaf of c.leaves) {
-      if (leaf.value === null) batch.del(leafDbKey(leaf.key))
-      else batch.put(leafDbKey(leaf.key), leaf.value)
+    try {
+      batch.put(blockKey(height), c.block)
+      batch.put(receiptsKey(height), new TextEncoder().encode(c.receipts))
+      c.txHashes.forEach((hash, i) => {
+        batch.put(txIndexKey(hash), new Writer(12).u64(height).u32(i).finish())
+      })
+      for (const leaf of c.leaves) {
+        if (leaf.value === null) batch.del(leafDbKey(leaf.key))
+        else batch.put(leafDbKey(leaf.key), leaf.value)
+      }
+      if (c.imported !== undefined) {
+        batch.put(genesisKey, c.imported.genesisHash)
+        batch.put(baseKey, new Writer(8).u64(height).finish())
+      }
+      batch.put(headKey, encodeHead(c.head))
+      this.failPoint('before-batch-write', height)
+    } catch (e) {
+      await batch.close()
+      throw e
     }
-    batch.put(headKey, encodeHead(c.head))
-    await batch.write()
+    await batch.write({ sync: this.#options.sync ?? true })
+    this.failPoint('after-batch-write', height)
     this.#head = c.head
+  }
+
+  /** Whether the store holds nothing at all (no head, no genesis binding): an import may write into it. */
+  async isEmpty(): Promise<boolean> {
+    for await (const _ of this.#db.keys({ limit: 1 })) return false
+    return true
   }
 
   async block(height: bigint): Promise<Uint8Array | undefined> {

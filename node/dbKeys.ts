@@ -16,10 +16,16 @@ export const DB_PREFIX = {
   leaf: 0x05,
   /** chain identity: genesis hash, checked at open so a data dir is never used with another genesis */
   genesis: 0x06,
+  /**
+   * u64 height of the snapshot this store was imported from (`perpd import`); absent in a store that began at
+   * genesis. Blocks, receipts and tx index entries exist from this height up; state before it does not.
+   */
+  base: 0x07,
 } as const
 
 export const headKey = Uint8Array.of(DB_PREFIX.head)
 export const genesisKey = Uint8Array.of(DB_PREFIX.genesis)
+export const baseKey = Uint8Array.of(DB_PREFIX.base)
 export const blockKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREFIX.block).u64(height).finish()
 export const receiptsKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREFIX.receipts).u64(height).finish()
 export const txIndexKey = (hash: Uint8Array): Uint8Array =>

@@ -13,6 +13,7 @@ import { toHex } from '../state/index.ts'
 import type { CommittedBlock } from './chain.ts'
 import { Chain } from './chain.ts'
 import { ChainStore } from './chainStore.ts'
+import type { FailPoint } from './failPoints.ts'
 import type { Follower, RootMismatch } from './follower.ts'
 import { createFollower } from './follower.ts'
 import { Mempool } from './mempool.ts'
@@ -39,6 +40,8 @@ export interface NodeConfig {
   mempoolCapacity?: number
   maxTxsPerBlock?: number
   log?: (msg: string) => void
+  /** test hook between the steps of a commit (node/failPoints.ts) */
+  failPoint?: FailPoint
 }
 
 export interface PerpNode {
@@ -70,7 +73,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
   }
 
   mkdirSync(config.dataDir, { recursive: true })
-  const store = await ChainStore.open(config.dataDir)
+  const store = await ChainStore.open(config.dataDir, config.failPoint ? { failPoint: config.failPoint } : {})
   const stack: (() => Promise<void>)[] = [() => store.close()]
   const stop = async (): Promise<void> => {
     for (const close of stack.reverse()) await close().catch((e: unknown) => log(`stop: ${String(e)}`))

@@ -64,8 +64,13 @@ export function createSequencer(init: SequencerInit): Sequencer {
       stateRoot: executed.stateRoot,
     }
     const block: Block = { header, txs, signature: signDigest(init.signingKey, blockHash(header)) }
-    const committed = await chain.commit(block, executed)
-    mempool.remove(entries.map((e) => e.tx.hash))
+    let committed: CommittedBlock
+    try {
+      committed = await chain.commit(block, executed)
+    } finally {
+      // a commit that failed after its batch was written still included these (the head is re-read from disk)
+      if (chain.head.height >= header.height) mempool.remove(entries.map((e) => e.tx.hash))
+    }
     init
       .publish(committed.bytes)
       .catch((e: unknown) => init.log(`gossip of block ${header.height} failed: ${String(e)}`))

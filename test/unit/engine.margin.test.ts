@@ -23,6 +23,7 @@ import {
   stateWithAccounts,
   subOf,
   T0,
+  withoutVolatilityScaling,
 } from './helpers/engineFixtures.ts'
 
 const M = addr(0x11) // market maker with plenty of collateral
@@ -168,7 +169,7 @@ describe('equity and maintenance margin after an oracle move', () => {
   })
 
   it('a drop to $57,000 takes the long below maintenance', () => {
-    const s = afterTrade()
+    const s = withoutVolatilityScaling(afterTrade())
     run(s, [oracleTx(S0, T0, [0], [5_700_000_000_000n]), oracleTx(S1, T0, [0], [5_700_000_000_000n])], T0)
     // long: −57_000_000 + floor(1000 * 5.7e12 / 1e8) = −57_000_000 + 57_000_000 = 0
     expect(equity(s, subOf(s, X))).toBe(0n)

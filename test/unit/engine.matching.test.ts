@@ -119,7 +119,7 @@ describe('money of a fill', () => {
     expect(s.global.feePool).toBe(108_002n) // 90_001 + 18_001
     expect(subOf(s, A).positions.get(0)).toEqual({ size: 3000n, cost: 180_000_300n })
     expect(subOf(s, B).positions.get(0)).toEqual({ size: -3000n, cost: -180_000_300n })
-    expect(s.markets[0]?.openInterest).toBe(3000n)
+    expect(s.markets[0]?.longOpenInterest).toBe(3000n)
     expect(s.markets[0]?.lastTradePrice).toBe(price)
 
     // A sells 1000 of its long to C's bid at $60,000: longs are now A 2000 + C 1000, open interest stays 3000
@@ -134,7 +134,7 @@ describe('money of a fill', () => {
     expect(subOf(s, A).positions.get(0)).toEqual({ size: 2000n, cost: 120_000_200n })
     expect(subOf(s, C).positions.get(0)?.size).toBe(1000n)
     expect(subOf(s, B).positions.get(0)?.size).toBe(-3000n)
-    expect(s.markets[0]?.openInterest).toBe(3000n)
+    expect(s.markets[0]?.longOpenInterest).toBe(3000n)
     // zero-sum: the three accounts' collateral plus the fee pool is still 3 × 1e12
     const total = subOf(s, A).collateral + subOf(s, B).collateral + subOf(s, C).collateral + s.global.feePool
     expect(total).toBe(3n * GENESIS_COLLATERAL)

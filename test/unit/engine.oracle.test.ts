@@ -19,6 +19,7 @@ import {
   stateFromGenesisFile,
   stateWithAccounts,
   T0,
+  withoutVolatilityScaling,
 } from './helpers/engineFixtures.ts'
 
 const [S0, S1, S2] = SIGNERS as [(typeof SIGNERS)[number], (typeof SIGNERS)[number], (typeof SIGNERS)[number]]
@@ -107,7 +108,7 @@ describe('aggregation in a block', () => {
     // at the $60,000 genesis price: ceil(ceil(1000 * 6e12 / 1e8) * 0.05) = 3_000_000 > 2_850_000 → would be rejected
     // at $57,000: ceil(57_000_000 * 0.05) = 2_850_000, no adverse loss (bought at the oracle) → accepted
     const X = addr(0x33)
-    const s = stateWithAccounts([{ address: X, collateral: 2_850_000n }])
+    const s = withoutVolatilityScaling(stateWithAccounts([{ address: X, collateral: 2_850_000n }]))
     const p = 5_700_000_000_000n
     const r = run(
       s,

@@ -199,3 +199,15 @@ export function printable(v: unknown): string {
     typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? toHex(x) : x,
   )
 }
+
+/**
+ * Pins every market's volatility scale to ×1 (floor = cap = PPM), for tests of formulas that a large oracle move
+ * would otherwise also scale; the scaling itself is tested in engine.risk.test.ts.
+ */
+export function withoutVolatilityScaling<S extends State>(state: S): S {
+  for (const m of state.markets) {
+    m.volatilityScaleFloor = 1_000_000n
+    m.volatilityScaleCap = 1_000_000n
+  }
+  return state
+}
