@@ -2,6 +2,7 @@
  * @module The state transition: one block of verified transactions at a block time.
  *
  * Steps, in order:
+ * 0. expiry: resting orders whose expiresAt ≤ block time are removed (restingOrders.ts).
  * 1. oracle: every OracleReport of the block is checked and tallied; markets meeting the quorum take the
  *    median (oracle.ts). Reports go first so that every order of the block sees the block's prices.
  * 2. user transactions in block order: authorization (signer is the account), nonce, then the handler.
@@ -24,6 +25,8 @@ import { checkInvariants, openBlock } from './invariants.ts'
 import { useNonce } from './nonces.ts'
 import type { OracleTally } from './oracle.ts'
 import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.ts'
+import { checkRate, countRate } from './rateLimits.ts'
+import { sweepExpired } from './restingOrders.ts'
 import { cancelAll, cancelOrder } from './txs/cancelOrder.ts'
 import { placeOrder } from './txs/placeOrder.ts'
 import type { BlockEnv, Receipt, State, TxEvent, VerifiedTx } from './types.ts'
@@ -36,7 +39,7 @@ export interface BlockResult {
   state: State
   /** one per transaction, in block order */
   receipts: Receipt[]
-  /** block-level events (oracle prices set) */
+  /** block-level events: expired orders removed, oracle prices set or held for confirmation */
   events: TxEvent[]
   dirty: Dirty
 }
@@ -45,25 +48,22 @@ function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty):
   if (tx.kind === 'oracleReport') return []
   authorize(state, tx)
   const account = tx.message.account
-  const consumeNonce = (): void => {
-    const window = state.nonces.get(account) ?? { used: [] }
-    state.nonces.set(account, window)
-    useNonce(window, tx.message.nonce)
-    dirty.nonces.add(account)
-  }
-  try {
-    switch (tx.kind) {
-      case 'order':
-        return placeOrder(state, tx.message, env, dirty)
-      case 'cancel':
-        return cancelOrder(state, tx.message, dirty)
-      case 'cancelAll':
-        return cancelAll(state, tx.message, dirty)
-      default:
-        return reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)
-    }
-  } finally {
-    consumeNonce()
+  const activity = state.nonces.get(account) ?? { used: [], windowStart: 0n, orders: 0, cancels: 0 }
+  state.nonces.set(account, activity)
+  dirty.nonces.add(account)
+  // from here on the transaction uses its nonce and counts toward its rate limit, whatever its outcome
+  useNonce(activity, tx.message.nonce)
+  checkRate(state, account, tx.kind, env.height)
+  countRate(activity, tx.kind, state, env.height)
+  switch (tx.kind) {
+    case 'order':
+      return placeOrder(state, tx.message, env, dirty)
+    case 'cancel':
+      return cancelOrder(state, tx.message, dirty)
+    case 'cancelAll':
+      return cancelAll(state, tx.message, dirty)
+    default:
+      return reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)
   }
 }
 
@@ -85,7 +85,8 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
   const dirty = emptyDirty()
   const opening = openBlock(state)
   const receipts = new Array<Receipt>(block.txs.length)
-  const tally: OracleTally = new Map()
+  const tally: OracleTally = new Set()
+  const events = sweepExpired(state, env.time, dirty)
 
   block.txs.forEach((tx, i) => {
     if (tx.kind !== 'oracleReport') return
@@ -98,7 +99,7 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
       receipts[i] = failed(tx, e.code, e.message)
     }
   })
-  const events = aggregateOracle(state, tally, env, dirty)
+  events.push(...aggregateOracle(state, tally, env, dirty))
 
   block.txs.forEach((tx, i) => {
     if (tx.kind === 'oracleReport') return

@@ -7,6 +7,7 @@
 import { authorize } from './authorize.ts'
 import { REJECT, reject } from './errors.ts'
 import { checkOracleReport } from './oracle.ts'
+import { checkRate } from './rateLimits.ts'
 import { findCancelTarget } from './txs/cancelOrder.ts'
 import { planOrder } from './txs/placeOrder.ts'
 import type { BlockEnv, State, VerifiedTx } from './types.ts'
@@ -18,6 +19,7 @@ export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): v
     return
   }
   authorize(state, tx)
+  checkRate(state, tx.message.account, tx.kind, env.height)
   switch (tx.kind) {
     case 'order':
       planOrder(state, tx.message, env)

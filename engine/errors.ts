@@ -28,6 +28,10 @@ export const REJECT = {
   unsupportedKind: 'UNSUPPORTED_KIND',
   reduceOnlyWouldIncrease: 'REDUCE_ONLY_WOULD_INCREASE',
   accountNotFound: 'ACCOUNT_NOT_FOUND',
+  positionLimit: 'POSITION_LIMIT',
+  openInterestCap: 'OPEN_INTEREST_CAP',
+  rateLimited: 'RATE_LIMITED',
+  oracleStale: 'ORACLE_STALE',
 } as const
 
 export type RejectCode = (typeof REJECT)[keyof typeof REJECT]

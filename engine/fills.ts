@@ -7,13 +7,13 @@
  * fee      = ceil(quote × feePpm / PPM)                           against the payer
  */
 
-import { removeOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
 import { touchCollateral } from './dirty.ts'
 import { InvariantViolation } from './errors.ts'
 import { abs, min, mulDivCeil, PPM } from './fixedPoint.ts'
+import { dropOrder } from './restingOrders.ts'
 import type { Market, Position, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
-import { clientOrderKey, subaccountId } from './types.ts'
+import { subaccountId } from './types.ts'
 
 export function quoteAmount(market: Market, size: bigint, price: bigint): bigint {
   const product = size * price
@@ -45,17 +45,6 @@ function trade(market: Market, sub: Subaccount, delta: bigint, quote: bigint): v
   else sub.positions.set(market.id, after)
   market.longOpenInterest += (after.size > 0n ? after.size : 0n) - (before.size > 0n ? before.size : 0n)
   market.shortOpenInterest += (after.size < 0n ? -after.size : 0n) - (before.size < 0n ? -before.size : 0n)
-}
-
-/** Detaches a resting order from the book and every index. */
-export function dropOrder(state: State, order: RestingOrder, dirty: Dirty): void {
-  removeOrder(state.books[order.market] as (typeof state.books)[number], order)
-  state.orders.delete(order.id)
-  state.ordersByClientId.delete(clientOrderKey(order.address, order.subaccount, order.market, order.clientId))
-  state.subaccounts.get(subaccountId(order.address, order.subaccount))?.openOrders.delete(order.id)
-  // the owner's leaf may exist only because of its orders (no collateral, no position): re-encode it
-  dirty.subaccounts.add(subaccountId(order.address, order.subaccount))
-  dirty.orders.set(order.id, order.market)
 }
 
 export function settleFill(

@@ -7,7 +7,7 @@
 import { emptyBook } from './book.ts'
 import { PPM, pow10 } from './fixedPoint.ts'
 import type { Address } from './messages.ts'
-import type { MarginTier, Market, MarketParams, State } from './types.ts'
+import type { MarginTier, Market, MarketParams, OracleConfig, RateLimits, State } from './types.ts'
 import { subaccountId } from './types.ts'
 
 /** A market as genesis declares it: its parameters and the oracle price it starts from. */
@@ -30,7 +30,8 @@ export interface Genesis {
   /** target block interval, ms */
   blockTimeMs: number
   sequencer: Address
-  oracle: { signers: Address[]; quorum: number; maxReportAgeMs: bigint; maxFutureDriftMs: bigint }
+  oracle: OracleConfig
+  rateLimits: RateLimits
   markets: GenesisMarket[]
   accounts: GenesisAccount[]
 }
@@ -172,6 +173,15 @@ function parseMarket(v: unknown, i: number): GenesisMarket {
   return out
 }
 
+function parseRateLimits(v: unknown): RateLimits {
+  const r = obj(v, 'rateLimits')
+  return {
+    windowBlocks: big(r.windowBlocks, 'rateLimits.windowBlocks', 1n),
+    maxOrders: int(r.maxOrders, 'rateLimits.maxOrders', 1, 1_000_000),
+    maxCancels: int(r.maxCancels, 'rateLimits.maxCancels', 1, 1_000_000),
+  }
+}
+
 export function parseGenesis(json: unknown): Genesis {
   const g = obj(json, '(root)')
   const o = obj(g.oracle, 'oracle')
@@ -188,7 +198,11 @@ export function parseGenesis(json: unknown): Genesis {
       quorum: int(o.quorum, 'oracle.quorum', 1, signers.length),
       maxReportAgeMs: big(o.maxReportAgeMs, 'oracle.maxReportAgeMs', 1n),
       maxFutureDriftMs: big(o.maxFutureDriftMs, 'oracle.maxFutureDriftMs'),
+      maxPriceAgeMs: big(o.maxPriceAgeMs, 'oracle.maxPriceAgeMs', 1n),
+      maxPriceJumpPpm: big(o.maxPriceJumpPpm, 'oracle.maxPriceJumpPpm', 1n),
+      markPriceBandPpm: big(o.markPriceBandPpm, 'oracle.markPriceBandPpm'),
     },
+    rateLimits: parseRateLimits(g.rateLimits),
     markets: arr(g.markets, 'markets').map(parseMarket),
     accounts: arr(g.accounts, 'accounts').map((v, i) => {
       const a = obj(v, `accounts[${i}]`)
@@ -219,6 +233,9 @@ export function genesisState(g: Genesis): State {
     longOpenInterest: 0n,
     shortOpenInterest: 0n,
     varianceEwma: 0n,
+    quotes: [],
+    pendingOraclePrice: 0n,
+    pendingOracleTime: 0n,
     lastTradePrice: 0n,
     quoteDivisor: pow10(params.priceDecimals + params.sizeDecimals - 6),
   }))
@@ -226,6 +243,8 @@ export function genesisState(g: Genesis): State {
   return {
     chainId: g.chainId,
     oracle: { ...g.oracle, signers: [...g.oracle.signers] },
+    rateLimits: { ...g.rateLimits },
+    expiries: [],
     markets,
     books: markets.map(() => emptyBook()),
     subaccounts: new Map(

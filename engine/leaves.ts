@@ -18,12 +18,23 @@ import {
   toHex,
   Writer,
 } from '../state/index.ts'
-import { emptyBook, insertOrder } from './book.ts'
+import { emptyBook } from './book.ts'
 import type { Dirty } from './dirty.ts'
 import { MAX_SYMBOL_BYTES, MAX_TIERS } from './genesis.ts'
 import type { Address } from './messages.ts'
-import { emptySubaccount } from './subaccounts.ts'
-import type { Global, Market, NonceWindow, OracleConfig, RestingOrder, State, Subaccount } from './types.ts'
+import { NONCE_WINDOW } from './nonces.ts'
+import { addResting } from './restingOrders.ts'
+import type {
+  Global,
+  Market,
+  NonceWindow,
+  OracleConfig,
+  OracleQuote,
+  RateLimits,
+  RestingOrder,
+  State,
+  Subaccount,
+} from './types.ts'
 import { clientOrderKey, subaccountId } from './types.ts'
 
 const address = (w: Writer, a: Address): Writer => w.fixed(fromHex(a), 20)
@@ -34,7 +45,10 @@ function encodeGlobal(state: State): Uint8Array {
   const o = state.oracle
   w.u32(o.signers.length)
   for (const s of o.signers) address(w, s)
-  w.u32(o.quorum).u64(o.maxReportAgeMs).u64(o.maxFutureDriftMs)
+  w.u32(o.quorum).u64(o.maxReportAgeMs).u64(o.maxFutureDriftMs).u64(o.maxPriceAgeMs)
+  w.u256(o.maxPriceJumpPpm).u256(o.markPriceBandPpm)
+  const l = state.rateLimits
+  w.u64(l.windowBlocks).u32(l.maxOrders).u32(l.maxCancels)
   const g = state.global
   w.u64(g.nextOrderId).i256(g.feePool)
   const stamps = [...g.oracleLastTimestamp].sort(([a], [b]) => (a < b ? -1 : 1))
@@ -43,15 +57,24 @@ function encodeGlobal(state: State): Uint8Array {
   return w.finish()
 }
 
-function decodeGlobal(r: Reader): { chainId: number; oracle: OracleConfig; global: Global } {
+function decodeGlobal(r: Reader): { chainId: number; oracle: OracleConfig; rateLimits: RateLimits; global: Global } {
   const chainId = Number(r.u64())
   const signers = Array.from({ length: r.u32() }, () => readAddress(r))
-  const oracle: OracleConfig = { signers, quorum: r.u32(), maxReportAgeMs: r.u64(), maxFutureDriftMs: r.u64() }
+  const oracle: OracleConfig = {
+    signers,
+    quorum: r.u32(),
+    maxReportAgeMs: r.u64(),
+    maxFutureDriftMs: r.u64(),
+    maxPriceAgeMs: r.u64(),
+    maxPriceJumpPpm: r.u256(),
+    markPriceBandPpm: r.u256(),
+  }
+  const rateLimits: RateLimits = { windowBlocks: r.u64(), maxOrders: r.u32(), maxCancels: r.u32() }
   const nextOrderId = r.u64()
   const feePool = r.i256()
   const oracleLastTimestamp = new Map<Address, bigint>()
   for (let n = r.u32(); n > 0; n--) oracleLastTimestamp.set(readAddress(r), r.u64())
-  return { chainId, oracle, global: { nextOrderId, feePool, oracleLastTimestamp } }
+  return { chainId, oracle, rateLimits, global: { nextOrderId, feePool, oracleLastTimestamp } }
 }
 
 function encodeMarket(m: Market): Uint8Array {
@@ -69,8 +92,7 @@ function encodeMarket(m: Market): Uint8Array {
     .u256(m.openInterestCap)
     .u32(m.marginTiers.length)
   for (const t of m.marginTiers) w.u256(t.notionalFloor).u256(t.initialMarginFraction).u256(t.maintenanceMarginFraction)
-  return w
-    .u256(m.openInterestLower)
+  w.u256(m.openInterestLower)
     .u256(m.openInterestUpper)
     .u256(m.openInterestImf)
     .u256(m.volatilityDecay)
@@ -85,9 +107,18 @@ function encodeMarket(m: Market): Uint8Array {
     .u256(m.longOpenInterest)
     .u256(m.shortOpenInterest)
     .u256(m.varianceEwma)
-    .u256(m.lastTradePrice)
-    .u256(m.quoteDivisor)
-    .finish()
+    .u32(m.quotes.length)
+  for (const q of m.quotes) address(w, q.signer).u256(q.price).u64(q.timestamp)
+  return w.u256(m.pendingOraclePrice).u64(m.pendingOracleTime).u256(m.lastTradePrice).u256(m.quoteDivisor).finish()
+}
+
+/** Quotes are one per oracle signer; the bound limits allocation from a corrupt leaf. */
+const MAX_QUOTES = 256
+
+function readQuotes(r: Reader): OracleQuote[] {
+  const n = r.u32()
+  if (n > MAX_QUOTES) throw new Error(`${n} oracle quotes`)
+  return Array.from({ length: n }, () => ({ signer: readAddress(r), price: r.u256(), timestamp: r.u64() }))
 }
 
 function decodeMarket(r: Reader): Market {
@@ -129,6 +160,9 @@ function decodeMarket(r: Reader): Market {
     longOpenInterest: r.u256(),
     shortOpenInterest: r.u256(),
     varianceEwma: r.u256(),
+    quotes: readQuotes(r),
+    pendingOraclePrice: r.u256(),
+    pendingOracleTime: r.u64(),
     lastTradePrice: r.u256(),
     quoteDivisor: r.u256(),
   }
@@ -176,7 +210,7 @@ function decodeOrder(r: Reader): RestingOrder {
 function encodeNonces(n: NonceWindow): Uint8Array {
   const w = new Writer().u32(n.used.length)
   for (const v of n.used) w.u64(v)
-  return w.finish()
+  return w.u64(n.windowStart).u32(n.orders).u32(n.cancels).finish()
 }
 
 function subaccountLeaf(state: State, id: string): LeafWrite {
@@ -250,8 +284,10 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
         orders.push(decodeOrder(r))
         break
       case KEY_PREFIX.nonces: {
-        const used = Array.from({ length: r.u32() }, () => r.u64())
-        nonces.set(readAddress(k), { used })
+        const count = r.u32()
+        if (count > NONCE_WINDOW) throw new Error(`nonce window of ${count} entries`)
+        const used = Array.from({ length: count }, () => r.u64())
+        nonces.set(readAddress(k), { used, windowStart: r.u64(), orders: r.u32(), cancels: r.u32() })
         break
       }
       default:
@@ -263,6 +299,8 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
   const state: State = {
     chainId: head.chainId,
     oracle: head.oracle,
+    rateLimits: head.rateLimits,
+    expiries: [],
     global: head.global,
     markets,
     books: markets.map(() => emptyBook()),
@@ -272,14 +310,6 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
     nonces,
   }
   orders.sort((a, b) => (a.id < b.id ? -1 : 1))
-  for (const o of orders) {
-    state.orders.set(o.id, o)
-    state.ordersByClientId.set(clientOrderKey(o.address, o.subaccount, o.market, o.clientId), o.id)
-    insertOrder(state.books[o.market] as State['books'][number], o)
-    const id = subaccountId(o.address, o.subaccount)
-    const s = subaccounts.get(id) ?? emptySubaccount(o.address, o.subaccount)
-    subaccounts.set(id, s)
-    s.openOrders.add(o.id)
-  }
+  for (const o of orders) addResting(state, o)
   return state
 }

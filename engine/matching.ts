@@ -1,8 +1,9 @@
 /**
  * @module Planning a taker order against the book without changing it: which resting orders fill and by
  * how much (price-time priority, at the resting order's price), which of the taker's own resting orders
- * self-trade prevention cancels (mode: cancel the resting order), and which expired orders are swept.
- * The caller checks margin on the plan and only then executes it, so a rejected order writes nothing.
+ * self-trade prevention cancels (mode: cancel the resting order), and which reduce-only resting orders are
+ * cancelled because they can no longer reduce. The caller checks limits and margin on the plan and only then
+ * executes it, so a rejected order writes nothing.
  */
 import { sideOf } from './book.ts'
 import type { Address } from './messages.ts'
@@ -18,10 +19,19 @@ export interface Taker {
   size: bigint
 }
 
+/**
+ * Limits on makers. `room` is the most a maker order may fill now (undefined: its whole size); a reduce-only
+ * order with no room is cancelled, any other order with no room is passed over and keeps resting.
+ */
+export interface MakerGate {
+  room(order: RestingOrder): bigint | undefined
+  filled(order: RestingOrder, size: bigint): void
+}
+
 export interface MatchPlan {
   fills: { order: RestingOrder; size: bigint }[]
   selfTradeCanceled: RestingOrder[]
-  expired: RestingOrder[]
+  reduceOnlyCanceled: RestingOrder[]
   filled: bigint
   remaining: bigint
 }
@@ -30,21 +40,33 @@ export function crosses(takerIsBuy: boolean, limit: bigint, restingPrice: bigint
   return takerIsBuy ? restingPrice <= limit : restingPrice >= limit
 }
 
-export function planMatch(book: Book, taker: Taker, time: bigint): MatchPlan {
-  const plan: MatchPlan = { fills: [], selfTradeCanceled: [], expired: [], filled: 0n, remaining: taker.size }
+export function planMatch(book: Book, taker: Taker, gate?: MakerGate): MatchPlan {
+  const plan: MatchPlan = {
+    fills: [],
+    selfTradeCanceled: [],
+    reduceOnlyCanceled: [],
+    filled: 0n,
+    remaining: taker.size,
+  }
   for (const level of sideOf(book, !taker.isBuy)) {
     if (plan.remaining === 0n || !crosses(taker.isBuy, taker.price, level.price)) break
     for (const order of level.orders) {
       if (plan.remaining === 0n) break
-      if (order.expiresAt !== 0n && order.expiresAt <= time) plan.expired.push(order)
-      else if (order.address === taker.address && order.subaccount === taker.subaccount)
+      if (order.address === taker.address && order.subaccount === taker.subaccount) {
         plan.selfTradeCanceled.push(order)
-      else {
-        const size = order.size < plan.remaining ? order.size : plan.remaining
-        plan.fills.push({ order, size })
-        plan.filled += size
-        plan.remaining -= size
+        continue
       }
+      const room = gate?.room(order)
+      let size = order.size < plan.remaining ? order.size : plan.remaining
+      if (room !== undefined && room < size) size = room
+      if (size === 0n) {
+        if (order.reduceOnly) plan.reduceOnlyCanceled.push(order)
+        continue
+      }
+      gate?.filled(order, size)
+      plan.fills.push({ order, size })
+      plan.filled += size
+      plan.remaining -= size
     }
   }
   return plan

@@ -8,7 +8,7 @@ import type { NonceWindow } from './types.ts'
 
 export const NONCE_WINDOW = 64
 
-export function checkNonce(window: NonceWindow | undefined, nonce: bigint): void {
+export function checkNonce(window: Pick<NonceWindow, 'used'> | undefined, nonce: bigint): void {
   if (window === undefined) return
   const used = window.used
   if (used.includes(nonce)) reject(REJECT.nonceReused, `nonce ${nonce} was already used`)
@@ -18,7 +18,7 @@ export function checkNonce(window: NonceWindow | undefined, nonce: bigint): void
 }
 
 /** Records a nonce that passed checkNonce; keeps the window ascending and bounded. */
-export function useNonce(window: NonceWindow, nonce: bigint): void {
+export function useNonce(window: Pick<NonceWindow, 'used'>, nonce: bigint): void {
   const used = window.used
   let i = used.length
   while (i > 0 && (used[i - 1] as bigint) > nonce) i--

@@ -1,8 +1,10 @@
 /**
- * @module Oracle step of a block: every OracleReport in the block is checked (a known signer, fresh at block
- * time, newer than that signer's last report, known markets, positive prices); then each market whose fresh
- * reports come from at least `quorum` distinct signers takes their median as its oracle price.
- * Median of an even count: floor((a + b) / 2) of the two middle prices.
+ * @module Oracle step of a block. Every OracleReport in the block is checked (a known signer, fresh at block
+ * time, newer than that signer's last report, known markets, positive prices) and becomes that signer's latest
+ * quote for each market it names (kept in the market's state). Then each market that received a quote in this
+ * block takes the median of its quotes still fresh at block time (timestamp ≥ time − maxReportAgeMs), one per
+ * signer, if they come from at least `quorum` signers; reports of one round may land in different blocks.
+ * Median of an even count: floor((a + b) / 2) of the two middle prices. The deviation guard may hold it.
  */
 import type { Dirty } from './dirty.ts'
 import { REJECT, reject } from './errors.ts'
@@ -10,8 +12,8 @@ import { PPM } from './fixedPoint.ts'
 import type { Address, OracleReportMessage } from './messages.ts'
 import type { BlockEnv, Market, State, TxEvent } from './types.ts'
 
-/** Per market, the price each signer reported in this block (a signer's later report replaces its earlier). */
-export type OracleTally = Map<number, Map<Address, bigint>>
+/** Markets that received a quote in this block. */
+export type OracleTally = Set<number>
 
 export function checkOracleReport(state: State, signer: Address, report: OracleReportMessage, env: BlockEnv): void {
   const cfg = state.oracle
@@ -33,14 +35,37 @@ export function checkOracleReport(state: State, signer: Address, report: OracleR
   })
 }
 
+/** Records an accepted report: each named market keeps this signer's latest quote (signers in address order). */
 export function tallyOracleReport(state: State, tally: OracleTally, report: OracleReportMessage, dirty: Dirty): void {
   state.global.oracleLastTimestamp.set(report.signer, report.timestamp)
   dirty.global = true
   report.markets.forEach((id, i) => {
-    const bySigner = tally.get(id) ?? new Map<Address, bigint>()
-    tally.set(id, bySigner)
-    bySigner.set(report.signer, report.prices[i] as bigint)
+    const market = state.markets[id] as Market
+    const quote = { signer: report.signer, price: report.prices[i] as bigint, timestamp: report.timestamp }
+    const at = market.quotes.findIndex((q) => q.signer >= report.signer)
+    if (at === -1) market.quotes.push(quote)
+    else if (market.quotes[at]?.signer === report.signer) market.quotes[at] = quote
+    else market.quotes.splice(at, 0, quote)
+    tally.add(id)
+    dirty.markets.add(id)
   })
+}
+
+function within(price: bigint, reference: bigint, bandPpm: bigint): boolean {
+  const d = price > reference ? price - reference : reference - price
+  return d * PPM <= bandPpm * reference
+}
+
+/**
+ * Deviation guard: a median within maxPriceJumpPpm of the current price applies at once. One further away is
+ * held as pending; it applies when a later block's median lands within the band of the pending price (the
+ * move is confirmed by a second round of reports), and otherwise the later median becomes the new pending.
+ */
+function confirmsOrWithinBand(state: State, market: Market, price: bigint, time: bigint): boolean {
+  const band = state.oracle.maxPriceJumpPpm
+  if (within(price, market.oraclePrice, band)) return true
+  const pending = market.pendingOraclePrice
+  return pending !== 0n && market.pendingOracleTime < time && within(price, pending, band)
 }
 
 /**
@@ -62,15 +87,27 @@ export function median(values: bigint[]): bigint {
 }
 
 /** Sets each market's oracle price from the tally where the quorum is met. Returns the price events. */
+/** Sets each market's oracle price from its fresh quotes where the quorum is met. Returns the price events. */
 export function aggregateOracle(state: State, tally: OracleTally, env: BlockEnv, dirty: Dirty): TxEvent[] {
   const events: TxEvent[] = []
-  for (const id of [...tally.keys()].sort((a, b) => a - b)) {
-    const prices = [...(tally.get(id) as Map<Address, bigint>).values()]
-    if (prices.length < state.oracle.quorum) continue
+  for (const id of [...tally].sort((a, b) => a - b)) {
     const market = state.markets[id] as Market
-    setOraclePrice(market, median(prices), env.time)
+    const prices = market.quotes
+      .filter((q) => q.timestamp + state.oracle.maxReportAgeMs >= env.time)
+      .map((q) => q.price)
+    if (prices.length < state.oracle.quorum) continue
+    const price = median(prices)
     dirty.markets.add(id)
-    events.push({ type: 'oraclePrice', market: id, price: market.oraclePrice, reports: prices.length })
+    if (confirmsOrWithinBand(state, market, price, env.time)) {
+      setOraclePrice(market, price, env.time)
+      market.pendingOraclePrice = 0n
+      market.pendingOracleTime = 0n
+      events.push({ type: 'oraclePrice', market: id, price, reports: prices.length })
+    } else {
+      market.pendingOraclePrice = price
+      market.pendingOracleTime = env.time
+      events.push({ type: 'oraclePending', market: id, price })
+    }
   }
   return events
 }

@@ -60,6 +60,14 @@ export interface MarketParams {
   takerFeePpm: bigint
 }
 
+export interface OracleQuote {
+  signer: Address
+  /** price units */
+  price: bigint
+  /** the report's timestamp, ms */
+  timestamp: bigint
+}
+
 export interface Market extends MarketParams {
   status: MarketStatus
   /** last aggregated oracle price, price units */
@@ -71,6 +79,11 @@ export interface Market extends MarketParams {
   shortOpenInterest: bigint
   /** EWMA of squared per-update oracle returns, PPM² (a return of 1% is 10,000 PPM, squared 10^8) */
   varianceEwma: bigint
+  /** each oracle signer's latest quote for this market, ascending by signer (at most one per signer) */
+  quotes: OracleQuote[]
+  /** a jump beyond the deviation guard waiting for confirmation (0 = none), price units, and when it was seen */
+  pendingOraclePrice: bigint
+  pendingOracleTime: bigint
   /** price of the last fill, price units (0 before any) */
   lastTradePrice: bigint
   /**
@@ -135,6 +148,21 @@ export interface OracleConfig {
   maxReportAgeMs: bigint
   /** a report timestamped further than this past block time is rejected, ms */
   maxFutureDriftMs: bigint
+  /** a market price older than this at block time is stale: only risk-reducing fills, ms */
+  maxPriceAgeMs: bigint
+  /** a new median further than this from the price (PPM of it) waits for confirmation by a later block */
+  maxPriceJumpPpm: bigint
+  /** the book mid and last trade enter the mark price clamped to oracle ± this (PPM) */
+  markPriceBandPpm: bigint
+}
+
+/** Per-account limits over a window of blocks, enforced in the engine (deterministic). */
+export interface RateLimits {
+  windowBlocks: bigint
+  /** Order transactions per account per window */
+  maxOrders: number
+  /** Cancel and CancelAll transactions per account per window */
+  maxCancels: number
 }
 
 export interface Global {
@@ -146,14 +174,20 @@ export interface Global {
   oracleLastTimestamp: Map<Address, bigint>
 }
 
+/** An account's replay protection and rate counters (one leaf per address). */
 export interface NonceWindow {
   /** ascending, at most NONCE_WINDOW entries: the highest nonces used */
   used: bigint[]
+  /** first height of the current rate window */
+  windowStart: bigint
+  orders: number
+  cancels: number
 }
 
 export interface State {
   chainId: number
   oracle: OracleConfig
+  rateLimits: RateLimits
   markets: Market[]
   books: Book[]
   /** by subaccountId(address, subaccount) */
@@ -163,6 +197,8 @@ export interface State {
   /** by clientOrderKey(address, subaccount, market, clientId) */
   ordersByClientId: Map<string, bigint>
   nonces: Map<Address, NonceWindow>
+  /** resting orders with an expiry, ascending by (expiresAt, id); derived from orders, not encoded */
+  expiries: { expiresAt: bigint; id: bigint }[]
   global: Global
 }
 
@@ -196,7 +232,13 @@ export type TxEvent =
       takerFee: bigint
     }
   | { type: 'orderPlaced'; market: number; orderId: bigint; price: bigint; size: bigint; isBuy: boolean }
-  | { type: 'orderCanceled'; market: number; orderId: bigint; reason: 'user' | 'selfTrade' | 'expired' | 'unfilled' }
+  | {
+      type: 'orderCanceled'
+      market: number
+      orderId: bigint
+      reason: 'user' | 'selfTrade' | 'expired' | 'unfilled' | 'reduceOnly'
+    }
+  | { type: 'oraclePending'; market: number; price: bigint }
   | { type: 'oraclePrice'; market: number; price: bigint; reports: number }
 
 export interface Receipt {

@@ -2,7 +2,7 @@
  * @module Read models for the RPC: accounts, markets and books as plain data, computed from state. Reads only.
  */
 import { depth } from './book.ts'
-import { mulDivFloor } from './fixedPoint.ts'
+import { mulDivFloor, PPM } from './fixedPoint.ts'
 import {
   equity,
   initialMarginWithOrders,
@@ -12,6 +12,7 @@ import {
   positionValue,
 } from './margin.ts'
 import type { Address } from './messages.ts'
+import { median } from './oracle.ts'
 import { fractionsInForce, isqrt } from './riskParams.ts'
 import { readSubaccount } from './subaccounts.ts'
 import type { Book, MarginTier, Market, RestingOrder, State } from './types.ts'
@@ -123,15 +124,21 @@ export function marketView(state: State, id: number): MarketView {
   }
 }
 
-/** Mark price: the oracle price clamped into the book's best bid/ask when both exist. */
+/**
+ * Mark price: the median of the oracle price, the book mid and the last trade price, the latter two clamped to
+ * oracle ± markPriceBandPpm (a missing mid or last trade counts as the oracle price). Shown, not used for margin.
+ */
 export function markPrice(state: State, market: number): bigint {
   const m = state.markets[market] as Market
   const book = state.books[market] as Book
+  const oracle = m.oraclePrice
+  const band = mulDivFloor(oracle, state.oracle.markPriceBandPpm, PPM)
+  const clamp = (p: bigint): bigint => (p < oracle - band ? oracle - band : p > oracle + band ? oracle + band : p)
   const bid = book.bids[0]?.price
   const ask = book.asks[0]?.price
-  if (bid !== undefined && m.oraclePrice < bid) return bid
-  if (ask !== undefined && m.oraclePrice > ask) return ask
-  return m.oraclePrice
+  const mid = bid !== undefined && ask !== undefined ? (bid + ask) / 2n : oracle
+  const last = m.lastTradePrice === 0n ? oracle : m.lastTradePrice
+  return median([oracle, clamp(mid), clamp(last)])
 }
 
 /** Open interest in USDC units at the oracle price, rounded down. */

@@ -3,8 +3,8 @@
  */
 import type { Dirty } from '../dirty.ts'
 import { REJECT, reject } from '../errors.ts'
-import { dropOrder } from '../fills.ts'
 import type { CancelAllMessage, CancelMessage } from '../messages.ts'
+import { dropOrder } from '../restingOrders.ts'
 import type { RestingOrder, State, TxEvent } from '../types.ts'
 import { clientOrderKey, subaccountId } from '../types.ts'
 

@@ -1,20 +1,28 @@
 /**
- * @module Order transaction: validate, plan the match, check the taker's margin on the plan, then execute.
+ * @module Order transaction: validate, plan the match, check limits and the taker's margin on the plan, then
+ * execute. Everything before `executeOrder` only reads, so a rejected order writes nothing.
  *
- * Accepted when, after the planned fills and with the remainder resting (GTC), equity ≥ initial margin with
- * orders (margin.ts). An order that only shrinks a position (no flip, nothing left resting) is also accepted
- * when equity stays ≥ maintenance margin, so an account can always reduce risk.
+ * - Limits: tick, lot, minOrderSize ≤ size ≤ maxOrderSize, size × price ≤ maxOrderNotional, the taker's
+ *   |position| (worst case with the remainder resting) ≤ maxPositionSize, long open interest after the fills
+ *   ≤ openInterestCap (only checked when the order raises it), at most MAX_OPEN_ORDERS resting orders.
+ * - Reduce-only: the order must face an open position; its size is clipped to the position. Resting reduce-only
+ *   orders fill only as far as they reduce their owner's position at match time, and are cancelled when they
+ *   can no longer reduce.
+ * - Stale oracle (block time − oracleTime > maxPriceAgeMs): every order is treated as reduce-only, and makers
+ *   fill only as far as the fill reduces their position: no risk-increasing fill on a stale price.
+ * - Margin: after the planned fills, with the remainder resting (GTC), equity ≥ initial margin with orders
+ *   (margin.ts). An order that only shrinks a position (no flip, nothing left resting) is also accepted when
+ *   equity stays ≥ maintenance margin, so an account can always reduce risk.
  */
-
-import { insertOrder } from '../book.ts'
 import type { Dirty } from '../dirty.ts'
 import { REJECT, reject } from '../errors.ts'
-import { dropOrder, quoteAmount, settleFill, tradePosition } from '../fills.ts'
-import { abs, mulDivCeil, PPM } from '../fixedPoint.ts'
+import { quoteAmount, settleFill, tradePosition } from '../fills.ts'
+import { abs, max, mulDivCeil, PPM } from '../fixedPoint.ts'
 import { equity, initialMarginWithOrders, maintenanceMargin } from '../margin.ts'
-import type { MatchPlan } from '../matching.ts'
+import type { MakerGate, MatchPlan } from '../matching.ts'
 import { crosses, planMatch } from '../matching.ts'
 import type { OrderMessage } from '../messages.ts'
+import { addResting, dropOrder } from '../restingOrders.ts'
 import { cloneSubaccount, readSubaccount, writableSubaccount } from '../subaccounts.ts'
 import type { BlockEnv, Book, Market, RestingOrder, State, Subaccount, TxEvent } from '../types.ts'
 import { clientOrderKey, subaccountId } from '../types.ts'
@@ -22,6 +30,10 @@ import { clientOrderKey, subaccountId } from '../types.ts'
 export const TIME_IN_FORCE = { gtc: 0, ioc: 1, fok: 2 } as const
 /** Resting orders one subaccount may have across all markets. */
 export const MAX_OPEN_ORDERS = 256
+
+export function isStale(state: State, market: Market, time: bigint): boolean {
+  return time - market.oracleTime > state.oracle.maxPriceAgeMs
+}
 
 function validate(state: State, o: OrderMessage, env: BlockEnv): Market {
   const market = state.markets[o.market]
@@ -33,17 +45,39 @@ function validate(state: State, o: OrderMessage, env: BlockEnv): Market {
   if (o.size <= 0n) reject(REJECT.invalidSize, 'size must be positive')
   if (o.size % market.lotSize !== 0n)
     reject(REJECT.notOnLot, `size ${o.size} is not a multiple of the lot size ${market.lotSize}`)
+  if (o.size < market.minOrderSize) reject(REJECT.invalidSize, `size is below the minimum ${market.minOrderSize}`)
   if (o.size > market.maxOrderSize) reject(REJECT.invalidSize, `size is above the maximum ${market.maxOrderSize}`)
+  if (mulDivCeil(o.size, o.price, market.quoteDivisor) > market.maxOrderNotional)
+    reject(REJECT.invalidSize, `notional is above the maximum ${market.maxOrderNotional} USDC units`)
   if (o.timeInForce > TIME_IN_FORCE.fok) reject(REJECT.unsupportedOrder, `unknown timeInForce ${o.timeInForce}`)
   if (o.postOnly && o.timeInForce !== TIME_IN_FORCE.gtc)
     reject(REJECT.unsupportedOrder, 'postOnly needs timeInForce GTC (0)')
-  if (o.reduceOnly && o.timeInForce === TIME_IN_FORCE.gtc)
-    reject(REJECT.unsupportedOrder, 'reduceOnly is supported with IOC (1) and FOK (2) orders')
   if (o.expiresAt !== 0n && o.expiresAt <= env.time) reject(REJECT.expired, `order expired at ${o.expiresAt}`)
   return market
 }
 
-/** The taker's subaccount as it would be after the plan, with the remainder resting if any. */
+/** How far a fill in direction `isBuy` can go while only reducing a position of `size`. */
+function reducingRoom(size: bigint, isBuy: boolean): bigint {
+  return isBuy ? (size < 0n ? -size : 0n) : size > 0n ? size : 0n
+}
+
+/** Reduce-only makers (always) and all makers (on a stale price) may only fill as far as they reduce. */
+function makerGate(state: State, market: Market, stale: boolean): MakerGate {
+  const planned = new Map<string, bigint>()
+  const positionOf = (o: RestingOrder): bigint => {
+    const id = subaccountId(o.address, o.subaccount)
+    return (state.subaccounts.get(id)?.positions.get(market.id)?.size ?? 0n) + (planned.get(id) ?? 0n)
+  }
+  return {
+    room: (o) => (o.reduceOnly || stale ? reducingRoom(positionOf(o), o.isBuy) : undefined),
+    filled: (o, size) => {
+      const id = subaccountId(o.address, o.subaccount)
+      planned.set(id, (planned.get(id) ?? 0n) + (o.isBuy ? size : -size))
+    },
+  }
+}
+
+/** The taker's subaccount as it would be after the plan. */
 function tryPlan(market: Market, sub: Subaccount, o: OrderMessage, plan: MatchPlan): Subaccount {
   const after = cloneSubaccount(sub)
   for (const x of plan.selfTradeCanceled) after.openOrders.delete(x.id)
@@ -55,6 +89,51 @@ function tryPlan(market: Market, sub: Subaccount, o: OrderMessage, plan: MatchPl
     else after.positions.set(market.id, pos)
   }
   return after
+}
+
+/** Long open interest after the plan's fills, from each party's position before and after. */
+function longOpenInterestAfter(
+  state: State,
+  market: Market,
+  taker: Subaccount,
+  isBuy: boolean,
+  plan: MatchPlan,
+): bigint {
+  const sizes = new Map<string, bigint>()
+  let long = market.longOpenInterest
+  const move = (sub: Subaccount | undefined, id: string, delta: bigint): void => {
+    const before = sizes.get(id) ?? sub?.positions.get(market.id)?.size ?? 0n
+    const after = before + delta
+    sizes.set(id, after)
+    long += max(after, 0n) - max(before, 0n)
+  }
+  const takerId = subaccountId(taker.address, taker.subaccount)
+  for (const { order, size } of plan.fills) {
+    const makerId = subaccountId(order.address, order.subaccount)
+    move(state.subaccounts.get(makerId), makerId, order.isBuy ? size : -size)
+    move(taker, takerId, isBuy ? size : -size)
+  }
+  return long
+}
+
+function checkLimits(
+  state: State,
+  market: Market,
+  sub: Subaccount,
+  after: Subaccount,
+  o: OrderMessage,
+  plan: MatchPlan,
+  resting?: RestingOrder,
+): void {
+  const before = sub.positions.get(market.id)?.size ?? 0n
+  const now = after.positions.get(market.id)?.size ?? 0n
+  const rest = resting === undefined ? 0n : resting.isBuy ? resting.size : -resting.size
+  const worst = max(abs(now), abs(now + rest))
+  if (worst > market.maxPositionSize && worst > abs(before))
+    reject(REJECT.positionLimit, `position would reach ${worst}, above the maximum ${market.maxPositionSize}`)
+  const long = longOpenInterestAfter(state, market, sub, o.isBuy, plan)
+  if (long > market.openInterestCap && long > market.longOpenInterest)
+    reject(REJECT.openInterestCap, `open interest would reach ${long}, above the cap ${market.openInterestCap}`)
 }
 
 function checkMargin(state: State, sub: Subaccount, after: Subaccount, marketId: number, resting?: RestingOrder): void {
@@ -77,23 +156,26 @@ export interface OrderPlan {
   killed: boolean
 }
 
-/** Everything up to the first write: validation, match plan and margin check. Throws TxRejected. */
+/** Everything up to the first write: validation, match plan, limits and margin. Throws TxRejected. */
 export function planOrder(state: State, o: OrderMessage, env: BlockEnv): OrderPlan {
   const market = validate(state, o, env)
   const book = state.books[market.id] as Book
   const sub = readSubaccount(state, o.account, o.subaccount)
+  const stale = isStale(state, market, env.time)
+  const reduceOnly = o.reduceOnly || stale
   let size = o.size
-  if (o.reduceOnly) {
-    const pos = sub.positions.get(market.id)?.size ?? 0n
-    if (pos === 0n || pos > 0n === o.isBuy)
-      reject(REJECT.reduceOnlyWouldIncrease, 'reduce-only order would open or increase a position')
-    if (size > abs(pos)) size = abs(pos)
+  if (reduceOnly) {
+    const room = reducingRoom(sub.positions.get(market.id)?.size ?? 0n, o.isBuy)
+    if (room === 0n && stale)
+      reject(REJECT.oracleStale, `the ${market.symbol} oracle price is stale: only orders that reduce a position`)
+    if (room === 0n) reject(REJECT.reduceOnlyWouldIncrease, 'reduce-only order would open or increase a position')
+    if (size > room) size = room
   }
   const opposite = o.isBuy ? book.asks[0] : book.bids[0]
   if (o.postOnly && opposite !== undefined && crosses(o.isBuy, o.price, opposite.price))
     reject(REJECT.postOnlyWouldCross, `post-only order at ${o.price} would cross the book at ${opposite.price}`)
   const taker = { address: o.account, subaccount: o.subaccount, isBuy: o.isBuy, price: o.price, size }
-  const plan = planMatch(book, taker, env.time)
+  const plan = planMatch(book, taker, makerGate(state, market, stale))
   if (o.timeInForce === TIME_IN_FORCE.fok && plan.remaining > 0n)
     return { market, plan, resting: undefined, killed: true }
 
@@ -112,11 +194,13 @@ export function planOrder(state: State, o: OrderMessage, env: BlockEnv): OrderPl
       price: o.price,
       size: plan.remaining,
       clientId: o.clientId,
-      reduceOnly: false,
+      reduceOnly,
       expiresAt: o.expiresAt,
     }
   }
-  checkMargin(state, sub, tryPlan(market, sub, o, plan), market.id, resting)
+  const after = tryPlan(market, sub, o, plan)
+  checkLimits(state, market, sub, after, o, plan, resting)
+  checkMargin(state, sub, after, market.id, resting)
   return { market, plan, resting, killed: false }
 }
 
@@ -124,23 +208,21 @@ export function executeOrder(state: State, o: OrderMessage, planned: OrderPlan, 
   const { market, plan, resting } = planned
   if (planned.killed) return [{ type: 'orderCanceled', market: market.id, orderId: 0n, reason: 'unfilled' }]
   const events: TxEvent[] = []
-  for (const x of plan.expired) {
-    dropOrder(state, x, dirty)
-    events.push({ type: 'orderCanceled', market: market.id, orderId: x.id, reason: 'expired' })
-  }
   for (const x of plan.selfTradeCanceled) {
     dropOrder(state, x, dirty)
     events.push({ type: 'orderCanceled', market: market.id, orderId: x.id, reason: 'selfTrade' })
   }
-  const taker = writableSubaccount(state, o.account, o.subaccount)
-  dirty.subaccounts.add(subaccountId(o.account, o.subaccount))
-  for (const { order, size } of plan.fills) events.push(settleFill(state, market, order, taker, size, dirty))
+  for (const x of plan.reduceOnlyCanceled) {
+    dropOrder(state, x, dirty)
+    events.push({ type: 'orderCanceled', market: market.id, orderId: x.id, reason: 'reduceOnly' })
+  }
+  if (plan.fills.length > 0) {
+    const taker = writableSubaccount(state, o.account, o.subaccount)
+    for (const { order, size } of plan.fills) events.push(settleFill(state, market, order, taker, size, dirty))
+  }
   if (resting !== undefined) {
     state.global.nextOrderId += 1n
-    state.orders.set(resting.id, resting)
-    state.ordersByClientId.set(clientOrderKey(o.account, o.subaccount, market.id, o.clientId), resting.id)
-    taker.openOrders.add(resting.id)
-    insertOrder(state.books[market.id] as Book, resting)
+    addResting(state, resting)
     dirty.orders.set(resting.id, market.id)
     dirty.global = true
     events.push({

@@ -9,6 +9,7 @@ import type { PerpNode } from '../../node/index.ts'
 import { devnetKey } from '../../node/index.ts'
 import { toHex } from '../../state/index.ts'
 import { startSequencer, tempDir } from '../support/nodes.ts'
+import { feedOracle } from '../support/oracle.ts'
 import { call, rpc, rpcRaw, waitFor } from '../support/rpcClient.ts'
 import type { Eip712Info, WireMessage } from '../support/signing.ts'
 import { signTx } from '../support/signing.ts'
@@ -42,6 +43,7 @@ describe('bad input is refused with a documented error and changes nothing', () 
 
   beforeAll(async () => {
     node = await startSequencer({ dataDir: dir.path })
+    await feedOracle(node.rpcUrl)
     const info = await call<{ eip712: Eip712Info; stateRoot: string; height: string }>(node.rpcUrl, 'perp_chainInfo')
     eip712 = info.eip712
     rootBefore = info.stateRoot

@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PerpNode } from '../../node/index.ts'
 import { startSequencer, tempDir } from '../support/nodes.ts'
+import { feedOracle } from '../support/oracle.ts'
 
 const run = promisify(execFile)
 
@@ -15,6 +16,7 @@ describe('docs/examples/place-order.ts', () => {
   let node: PerpNode
   beforeAll(async () => {
     node = await startSequencer({ dataDir: dir.path })
+    await feedOracle(node.rpcUrl)
   })
   afterAll(async () => {
     await node?.stop()

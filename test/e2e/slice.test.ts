@@ -9,6 +9,7 @@ import type { PerpNode } from '../../node/index.ts'
 import { devnetKey } from '../../node/index.ts'
 import { toHex } from '../../state/index.ts'
 import { freePort, startSequencer, startValidator, tempDir } from '../support/nodes.ts'
+import { feedOracle } from '../support/oracle.ts'
 import { call, rpc, waitFor } from '../support/rpcClient.ts'
 import type { Eip712Info } from '../support/signing.ts'
 import { signTx } from '../support/signing.ts'
@@ -43,6 +44,7 @@ describe('perpd end to end: sequencer + validator on loopback', () => {
     p2pPort = await freePort()
     sequencer = await startSequencer({ dataDir: seqDir.path, p2pPort })
     validator = await startValidator({ dataDir: valDir.path, bootstrap: sequencer.p2p.multiaddrs() })
+    await feedOracle(sequencer.rpcUrl)
   })
 
   afterAll(async () => {

@@ -7,7 +7,7 @@
  * leafWrites(state, result.dirty) after each block.
  */
 import { describe, expect, it } from 'vitest'
-import type { Address, BlockResult, State, VerifiedTx } from '../../engine/index.ts'
+import type { Address, BlockResult, State, TxEvent, VerifiedTx } from '../../engine/index.ts'
 import { allLeaves, applyBlock, leafWrites, stateFromLeaves } from '../../engine/index.ts'
 import { MerkleState, toHex } from '../../state/index.ts'
 import {
@@ -303,10 +303,11 @@ describe('incremental commitment after an expired order is swept', () => {
       openOrders: subOf(s, X).openOrders.size,
       consistent: rootOf(s) === toHex(merkle.root()),
     }
-    // after expiry, K's IOC sell reaches X's bid level and sweeps it
+    // after expiry: the block first sweeps X's expired bid (a block event), then K's IOC sell finds no bid
     const r2 = run(s, [orderTx(orderMsg(K, { isBuy: false, price: bid50k, size: 1000n, timeInForce: 1 }))], T0 + 2000n)
     merkle.apply(leafWrites(s, r2.dirty))
-    const sweep = r2.receipts[0]?.events.map((e) => (e.type === 'orderCanceled' ? e.reason : e.type))
+    const reason = (e: TxEvent) => (e.type === 'orderCanceled' ? e.reason : e.type)
+    const sweep = [...r2.events.map(reason), ...(r2.receipts[0]?.events.map(reason) ?? [])]
     return { s, committedRoot: toHex(merkle.root()), afterTrades, sweep }
   }
 

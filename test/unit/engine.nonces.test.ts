@@ -110,15 +110,21 @@ describe('nonces in blocks', () => {
 
   it('an order rejected by its handler (insufficient margin) still consumes its nonce', () => {
     const s = stateFromGenesisFile()
-    // A holds 1,000,000 USDC. A resting buy of 100 BTC at $200,000 with the oracle at $60,000 would lose
-    // (200,000 − 60,000) × 100 = $14,000,000 on filling, counted in initial margin: far above equity.
-    const msg = orderMsg(A, { nonce: 7n, price: 20_000_000_000_000n, size: 100_000_000n })
+    // A holds 1,000,000 USDC. A resting buy of 40 BTC at $200,000 ($8M notional, under the $10M order cap) with
+    // the oracle at $60,000 would lose (200,000 − 60,000) × 40 = $5,600,000 on filling, counted in initial
+    // margin: far above equity.
+    const msg = orderMsg(A, { nonce: 7n, price: 20_000_000_000_000n, size: 40_000_000n })
     const r = run(s, [orderTx(msg)])
     expect(r.receipts[0]?.code).toBe(REJECT.insufficientMargin)
     expect(s.nonces.get(A)?.used).toEqual([7n])
     expect([...r.dirty.nonces]).toEqual([A])
-    // the nonce window is committed: u32 count 1, then u64 7
-    expect(leafMap(s).get(toHex(noncesKey(fromHex(A))))).toBe(`0x00000001${'0000000000000007'}`)
+    // the nonce window is committed: u32 count 1, u64 7, then the rate window: u64 start height (a multiple of
+    // windowBlocks = 40, plus 1), u32 orders 1 (this order counted), u32 cancels 0
+    const activity = s.nonces.get(A) as { windowStart: bigint; orders: number }
+    expect(activity.windowStart % 40n).toBe(1n)
+    expect(activity.orders).toBe(1)
+    const start = activity.windowStart.toString(16).padStart(16, '0')
+    expect(leafMap(s).get(toHex(noncesKey(fromHex(A))))).toBe(`0x00000001${'0000000000000007'}${start}0000000100000000`)
     // the same signed message can never execute later
     const replay = run1(s, orderTx(msg))
     expect(replay.code).toBe(REJECT.nonceReused)
