@@ -28,6 +28,7 @@ import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.
 import { checkRate, countRate } from './rateLimits.ts'
 import { sweepExpired } from './restingOrders.ts'
 import { cancelAll, cancelOrder } from './txs/cancelOrder.ts'
+import { applyTransfer, applyWithdraw } from './txs/moveCollateral.ts'
 import { placeOrder } from './txs/placeOrder.ts'
 import type { BlockEnv, Receipt, State, TxEvent, VerifiedTx } from './types.ts'
 
@@ -62,6 +63,10 @@ function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty):
       return cancelOrder(state, tx.message, dirty)
     case 'cancelAll':
       return cancelAll(state, tx.message, dirty)
+    case 'transfer':
+      return applyTransfer(state, tx.message, dirty)
+    case 'withdraw':
+      return applyWithdraw(state, tx.message, env.height, dirty)
     default:
       return reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)
   }

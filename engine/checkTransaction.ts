@@ -9,6 +9,7 @@ import { REJECT, reject } from './errors.ts'
 import { checkOracleReport } from './oracle.ts'
 import { checkRate } from './rateLimits.ts'
 import { findCancelTarget } from './txs/cancelOrder.ts'
+import { checkTransfer, checkWithdraw } from './txs/moveCollateral.ts'
 import { planOrder } from './txs/placeOrder.ts'
 import type { BlockEnv, State, VerifiedTx } from './types.ts'
 
@@ -30,6 +31,12 @@ export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): v
     case 'cancelAll':
       if (state.markets[tx.message.market] === undefined)
         reject(REJECT.unknownMarket, `unknown market ${tx.message.market}`)
+      return
+    case 'transfer':
+      checkTransfer(state, tx.message)
+      return
+    case 'withdraw':
+      checkWithdraw(state, tx.message)
       return
     default:
       reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)

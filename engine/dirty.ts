@@ -13,6 +13,7 @@ export interface Dirty {
   /** order id → its market (kept because a removed order is gone from state) */
   orders: Map<bigint, number>
   nonces: Set<Address>
+  withdrawals: Set<bigint>
   /** subaccount id → collateral at its first change in this block, USDC units */
   collateralBefore: Map<string, bigint>
 }
@@ -24,6 +25,7 @@ export function emptyDirty(): Dirty {
     subaccounts: new Set(),
     orders: new Map(),
     nonces: new Set(),
+    withdrawals: new Set(),
     collateralBefore: new Map(),
   }
 }

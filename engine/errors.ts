@@ -32,6 +32,8 @@ export const REJECT = {
   openInterestCap: 'OPEN_INTEREST_CAP',
   rateLimited: 'RATE_LIMITED',
   oracleStale: 'ORACLE_STALE',
+  isolatedMarket: 'ISOLATED_MARKET',
+  insufficientCollateral: 'INSUFFICIENT_COLLATERAL',
 } as const
 
 export type RejectCode = (typeof REJECT)[keyof typeof REJECT]

@@ -7,7 +7,7 @@
 import { emptyBook } from './book.ts'
 import { PPM, pow10 } from './fixedPoint.ts'
 import type { Address } from './messages.ts'
-import type { MarginTier, Market, MarketParams, OracleConfig, RateLimits, State } from './types.ts'
+import type { MarginTier, Market, MarketParams, OracleConfig, RateLimits, RiskConfig, State } from './types.ts'
 import { subaccountId } from './types.ts'
 
 /** A market as genesis declares it: its parameters and the oracle price it starts from. */
@@ -32,6 +32,7 @@ export interface Genesis {
   sequencer: Address
   oracle: OracleConfig
   rateLimits: RateLimits
+  risk: RiskConfig
   markets: GenesisMarket[]
   accounts: GenesisAccount[]
 }
@@ -173,6 +174,13 @@ function parseMarket(v: unknown, i: number): GenesisMarket {
   return out
 }
 
+function parseRisk(v: unknown): RiskConfig {
+  const r = obj(v, 'risk')
+  const haircut = big(r.unrealizedPnlHaircutPpm, 'risk.unrealizedPnlHaircutPpm')
+  if (haircut > PPM) throw new GenesisError('risk.unrealizedPnlHaircutPpm', 'must be at most 1000000 (100%)')
+  return { unrealizedPnlHaircutPpm: haircut, withdrawalFloorPpm: big(r.withdrawalFloorPpm, 'risk.withdrawalFloorPpm') }
+}
+
 function parseRateLimits(v: unknown): RateLimits {
   const r = obj(v, 'rateLimits')
   return {
@@ -203,6 +211,7 @@ export function parseGenesis(json: unknown): Genesis {
       markPriceBandPpm: big(o.markPriceBandPpm, 'oracle.markPriceBandPpm'),
     },
     rateLimits: parseRateLimits(g.rateLimits),
+    risk: parseRisk(g.risk),
     markets: arr(g.markets, 'markets').map(parseMarket),
     accounts: arr(g.accounts, 'accounts').map((v, i) => {
       const a = obj(v, `accounts[${i}]`)
@@ -244,6 +253,8 @@ export function genesisState(g: Genesis): State {
     chainId: g.chainId,
     oracle: { ...g.oracle, signers: [...g.oracle.signers] },
     rateLimits: { ...g.rateLimits },
+    risk: { ...g.risk },
+    withdrawals: new Map(),
     expiries: [],
     markets,
     books: markets.map(() => emptyBook()),
@@ -262,6 +273,12 @@ export function genesisState(g: Genesis): State {
     orders: new Map(),
     ordersByClientId: new Map(),
     nonces: new Map(),
-    global: { nextOrderId: 1n, feePool: 0n, oracleLastTimestamp: new Map() },
+    global: {
+      nextOrderId: 1n,
+      feePool: 0n,
+      nextWithdrawalId: 1n,
+      pendingWithdrawals: 0n,
+      oracleLastTimestamp: new Map(),
+    },
   }
 }

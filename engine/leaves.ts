@@ -17,6 +17,7 @@ import {
   subaccountKey,
   toHex,
   Writer,
+  withdrawalKey,
 } from '../state/index.ts'
 import { emptyBook } from './book.ts'
 import type { Dirty } from './dirty.ts'
@@ -30,8 +31,10 @@ import type {
   NonceWindow,
   OracleConfig,
   OracleQuote,
+  PendingWithdrawal,
   RateLimits,
   RestingOrder,
+  RiskConfig,
   State,
   Subaccount,
 } from './types.ts'
@@ -49,15 +52,24 @@ function encodeGlobal(state: State): Uint8Array {
   w.u256(o.maxPriceJumpPpm).u256(o.markPriceBandPpm)
   const l = state.rateLimits
   w.u64(l.windowBlocks).u32(l.maxOrders).u32(l.maxCancels)
+  w.u256(state.risk.unrealizedPnlHaircutPpm).u256(state.risk.withdrawalFloorPpm)
   const g = state.global
-  w.u64(g.nextOrderId).i256(g.feePool)
+  w.u64(g.nextOrderId).i256(g.feePool).u64(g.nextWithdrawalId).u256(g.pendingWithdrawals)
   const stamps = [...g.oracleLastTimestamp].sort(([a], [b]) => (a < b ? -1 : 1))
   w.u32(stamps.length)
   for (const [s, t] of stamps) address(w, s).u64(t)
   return w.finish()
 }
 
-function decodeGlobal(r: Reader): { chainId: number; oracle: OracleConfig; rateLimits: RateLimits; global: Global } {
+interface GlobalLeaf {
+  chainId: number
+  oracle: OracleConfig
+  rateLimits: RateLimits
+  risk: RiskConfig
+  global: Global
+}
+
+function decodeGlobal(r: Reader): GlobalLeaf {
   const chainId = Number(r.u64())
   const signers = Array.from({ length: r.u32() }, () => readAddress(r))
   const oracle: OracleConfig = {
@@ -70,11 +82,20 @@ function decodeGlobal(r: Reader): { chainId: number; oracle: OracleConfig; rateL
     markPriceBandPpm: r.u256(),
   }
   const rateLimits: RateLimits = { windowBlocks: r.u64(), maxOrders: r.u32(), maxCancels: r.u32() }
+  const risk: RiskConfig = { unrealizedPnlHaircutPpm: r.u256(), withdrawalFloorPpm: r.u256() }
   const nextOrderId = r.u64()
   const feePool = r.i256()
+  const nextWithdrawalId = r.u64()
+  const pendingWithdrawals = r.u256()
   const oracleLastTimestamp = new Map<Address, bigint>()
   for (let n = r.u32(); n > 0; n--) oracleLastTimestamp.set(readAddress(r), r.u64())
-  return { chainId, oracle, rateLimits, global: { nextOrderId, feePool, oracleLastTimestamp } }
+  return {
+    chainId,
+    oracle,
+    rateLimits,
+    risk,
+    global: { nextOrderId, feePool, nextWithdrawalId, pendingWithdrawals, oracleLastTimestamp },
+  }
 }
 
 function encodeMarket(m: Market): Uint8Array {
@@ -231,6 +252,17 @@ export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
     const o = state.orders.get(id)
     out.push({ key: orderKey(market, id), value: o === undefined ? null : encodeOrder(o) })
   }
+  for (const id of [...dirty.withdrawals].sort((a, b) => (a < b ? -1 : 1))) {
+    const w = state.withdrawals.get(id)
+    const value =
+      w === undefined
+        ? null
+        : address(address(new Writer().u64(w.id), w.account).u32(w.subaccount), w.recipient)
+            .u256(w.amount)
+            .u64(w.height)
+            .finish()
+    out.push({ key: withdrawalKey(id), value })
+  }
   for (const a of [...dirty.nonces].sort())
     out.push({ key: noncesKey(fromHex(a)), value: encodeNonces(state.nonces.get(a) as NonceWindow) })
   return out
@@ -243,13 +275,15 @@ export function allLeaves(state: State): LeafWrite[] {
     subaccounts: new Set(state.subaccounts.keys()),
     orders: new Map([...state.orders.values()].map((o) => [o.id, o.market])),
     nonces: new Set(state.nonces.keys()),
+    withdrawals: new Set(state.withdrawals.keys()),
     collateralBefore: new Map(),
   })
 }
 
 /** Rebuilds the engine state from every stored leaf (any order). */
 export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Array]>): State {
-  let head: ReturnType<typeof decodeGlobal> | undefined
+  let head: GlobalLeaf | undefined
+  const withdrawals = new Map<bigint, PendingWithdrawal>()
   const markets: Market[] = []
   const subaccounts = new Map<string, Subaccount>()
   const orders: RestingOrder[] = []
@@ -283,6 +317,18 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
       case KEY_PREFIX.order:
         orders.push(decodeOrder(r))
         break
+      case KEY_PREFIX.withdrawal: {
+        const w: PendingWithdrawal = {
+          id: r.u64(),
+          account: readAddress(r),
+          subaccount: r.u32(),
+          recipient: readAddress(r),
+          amount: r.u256(),
+          height: r.u64(),
+        }
+        withdrawals.set(w.id, w)
+        break
+      }
       case KEY_PREFIX.nonces: {
         const count = r.u32()
         if (count > NONCE_WINDOW) throw new Error(`nonce window of ${count} entries`)
@@ -300,6 +346,8 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
     chainId: head.chainId,
     oracle: head.oracle,
     rateLimits: head.rateLimits,
+    risk: head.risk,
+    withdrawals,
     expiries: [],
     global: head.global,
     markets,

@@ -50,6 +50,42 @@ export function equity(state: State, sub: Subaccount): bigint {
   return total
 }
 
+/** Σ over positions of max(0, positionValue − cost): unrealized profit, USDC units. */
+export function positiveUnrealizedPnl(state: State, sub: Subaccount): bigint {
+  let total = 0n
+  for (const [id, p] of sub.positions) total += max(positionValue(state.markets[id] as Market, p.size) - p.cost, 0n)
+  return total
+}
+
+/**
+ * The equity that counts for initial margin and withdrawals: positive unrealized PnL is haircut,
+ * equity − ceil(positiveUnrealizedPnl × unrealizedPnlHaircutPpm / PPM) (a price pumped in a thin market cannot
+ * be borrowed against or withdrawn in full).
+ */
+export function haircutEquity(state: State, sub: Subaccount): bigint {
+  return equity(state, sub) - mulDivCeil(positiveUnrealizedPnl(state, sub), state.risk.unrealizedPnlHaircutPpm, PPM)
+}
+
+/** Σ notional of the positions, USDC units (rounded up per position). */
+export function openNotional(state: State, sub: Subaccount): bigint {
+  let total = 0n
+  for (const [id, p] of sub.positions) total += notional(state.markets[id] as Market, p.size)
+  return total
+}
+
+/**
+ * Collateral may leave a subaccount (withdrawal, transfer) only if afterwards it still holds it as USDC
+ * (collateral ≥ 0) and haircutEquity ≥ max(initial margin with orders, ceil(openNotional × withdrawalFloorPpm / PPM)).
+ * Returns the shortfall's description, or undefined when allowed.
+ */
+export function withdrawalShortfall(state: State, after: Subaccount): string | undefined {
+  if (after.collateral < 0n) return `collateral would be ${after.collateral}: only USDC held can leave`
+  const have = haircutEquity(state, after)
+  const floor = mulDivCeil(openNotional(state, after), state.risk.withdrawalFloorPpm, PPM)
+  const need = max(initialMarginWithOrders(state, after), floor)
+  return have >= need ? undefined : `equity (with profit haircut) ${have} would be below ${need}`
+}
+
 function positionsRequirement(state: State, sub: Subaccount, kind: 'initial' | 'maintenance'): bigint {
   const cache = new FractionCache(state)
   let total = 0n

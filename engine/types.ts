@@ -165,11 +165,35 @@ export interface RateLimits {
   maxCancels: number
 }
 
+/** Chain-wide risk parameters (genesis `risk`). */
+export interface RiskConfig {
+  /** share of positive unrealized PnL not counted for initial margin and withdrawals, PPM */
+  unrealizedPnlHaircutPpm: bigint
+  /** a withdrawal or transfer must leave equity ≥ this share of open notional (and ≥ initial margin), PPM */
+  withdrawalFloorPpm: bigint
+}
+
+/** Collateral leaving the chain: taken from the subaccount at once, released on L1 once a root settles it. */
+export interface PendingWithdrawal {
+  id: bigint
+  account: Address
+  subaccount: number
+  recipient: Address
+  /** USDC units */
+  amount: bigint
+  /** height of the block that took it */
+  height: bigint
+}
+
 export interface Global {
   /** next resting order id (orders are numbered in block order: time priority is id order) */
   nextOrderId: bigint
   /** fees collected, USDC units */
   feePool: bigint
+  /** next withdrawal id */
+  nextWithdrawalId: bigint
+  /** Σ pending withdrawals, USDC units */
+  pendingWithdrawals: bigint
   /** per oracle signer, the timestamp of its last accepted report (a report must be newer) */
   oracleLastTimestamp: Map<Address, bigint>
 }
@@ -188,6 +212,7 @@ export interface State {
   chainId: number
   oracle: OracleConfig
   rateLimits: RateLimits
+  risk: RiskConfig
   markets: Market[]
   books: Book[]
   /** by subaccountId(address, subaccount) */
@@ -197,6 +222,8 @@ export interface State {
   /** by clientOrderKey(address, subaccount, market, clientId) */
   ordersByClientId: Map<string, bigint>
   nonces: Map<Address, NonceWindow>
+  /** by withdrawal id */
+  withdrawals: Map<bigint, PendingWithdrawal>
   /** resting orders with an expiry, ascending by (expiresAt, id); derived from orders, not encoded */
   expiries: { expiresAt: bigint; id: bigint }[]
   global: Global
@@ -239,6 +266,8 @@ export type TxEvent =
       reason: 'user' | 'selfTrade' | 'expired' | 'unfilled' | 'reduceOnly'
     }
   | { type: 'oraclePending'; market: number; price: bigint }
+  | { type: 'transfer'; fromSubaccount: number; toSubaccount: number; amount: bigint }
+  | { type: 'withdrawal'; id: bigint; recipient: Address; amount: bigint }
   | { type: 'oraclePrice'; market: number; price: bigint; reports: number }
 
 export interface Receipt {
@@ -248,6 +277,13 @@ export interface Receipt {
   code?: RejectCode
   error?: string
   events: TxEvent[]
+}
+
+/** Subaccounts numbered from here up are isolated: one market each (the convention of dYdX v4). */
+export const FIRST_ISOLATED_SUBACCOUNT = 128
+
+export function isIsolated(subaccount: number): boolean {
+  return subaccount >= FIRST_ISOLATED_SUBACCOUNT
 }
 
 export function subaccountId(address: Address, subaccount: number): string {

@@ -16,6 +16,7 @@ import { median } from './oracle.ts'
 import { fractionsInForce, isqrt } from './riskParams.ts'
 import { readSubaccount } from './subaccounts.ts'
 import type { Book, MarginTier, Market, RestingOrder, State } from './types.ts'
+import { isIsolated } from './types.ts'
 
 export interface PositionView {
   market: number
@@ -35,7 +36,7 @@ export interface AccountView {
   freeCollateral: bigint
   initialMargin: bigint
   maintenanceMargin: bigint
-  marginMode: 'cross'
+  marginMode: 'cross' | 'isolated'
   positions: PositionView[]
   openOrders: RestingOrder[]
 }
@@ -67,7 +68,7 @@ export function accountView(state: State, address: Address, subaccount: number):
     freeCollateral: eq - initialMarginWithOrders(state, sub),
     initialMargin: positionInitialMargin(state, sub),
     maintenanceMargin: maintenanceMargin(state, sub),
-    marginMode: 'cross',
+    marginMode: isIsolated(subaccount) ? 'isolated' : 'cross',
     positions,
     openOrders,
   }

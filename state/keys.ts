@@ -15,6 +15,8 @@ export const KEY_PREFIX = {
   order: 0x04,
   /** an account's window of used nonces, by address 20 bytes */
   nonces: 0x05,
+  /** a withdrawal waiting for L1, by withdrawal id (u64) */
+  withdrawal: 0x06,
 } as const
 
 export type KeyPrefix = (typeof KEY_PREFIX)[keyof typeof KEY_PREFIX]
@@ -37,4 +39,8 @@ export function orderKey(market: number, orderId: bigint): Uint8Array {
 
 export function noncesKey(address: Uint8Array): Uint8Array {
   return new Writer(21).u8(KEY_PREFIX.nonces).fixed(address, 20).finish()
+}
+
+export function withdrawalKey(id: bigint): Uint8Array {
+  return new Writer(9).u8(KEY_PREFIX.withdrawal).u64(id).finish()
 }

@@ -10,22 +10,23 @@
  *   can no longer reduce.
  * - Stale oracle (block time − oracleTime > maxPriceAgeMs): every order is treated as reduce-only, and makers
  *   fill only as far as the fill reduces their position: no risk-increasing fill on a stale price.
- * - Margin: after the planned fills, with the remainder resting (GTC), equity ≥ initial margin with orders
- *   (margin.ts). An order that only shrinks a position (no flip, nothing left resting) is also accepted when
+ * - Isolated subaccounts (number ≥ 128) trade one market only.
+ * - Margin: after the planned fills, with the remainder resting (GTC), equity with positive PnL haircut ≥
+ *   initial margin with orders (margin.ts). An order that only shrinks a position (no flip, nothing left resting) is also accepted when
  *   equity stays ≥ maintenance margin, so an account can always reduce risk.
  */
 import type { Dirty } from '../dirty.ts'
 import { REJECT, reject } from '../errors.ts'
 import { quoteAmount, settleFill, tradePosition } from '../fills.ts'
 import { abs, max, mulDivCeil, PPM } from '../fixedPoint.ts'
-import { equity, initialMarginWithOrders, maintenanceMargin } from '../margin.ts'
+import { equity, haircutEquity, initialMarginWithOrders, maintenanceMargin } from '../margin.ts'
 import type { MakerGate, MatchPlan } from '../matching.ts'
 import { crosses, planMatch } from '../matching.ts'
 import type { OrderMessage } from '../messages.ts'
 import { addResting, dropOrder } from '../restingOrders.ts'
 import { cloneSubaccount, readSubaccount, writableSubaccount } from '../subaccounts.ts'
 import type { BlockEnv, Book, Market, RestingOrder, State, Subaccount, TxEvent } from '../types.ts'
-import { clientOrderKey, subaccountId } from '../types.ts'
+import { clientOrderKey, isIsolated, subaccountId } from '../types.ts'
 
 export const TIME_IN_FORCE = { gtc: 0, ioc: 1, fok: 2 } as const
 /** Resting orders one subaccount may have across all markets. */
@@ -54,6 +55,14 @@ function validate(state: State, o: OrderMessage, env: BlockEnv): Market {
     reject(REJECT.unsupportedOrder, 'postOnly needs timeInForce GTC (0)')
   if (o.expiresAt !== 0n && o.expiresAt <= env.time) reject(REJECT.expired, `order expired at ${o.expiresAt}`)
   return market
+}
+
+/** An isolated subaccount (number ≥ 128) holds positions and orders in one market only. */
+function checkIsolated(state: State, sub: Subaccount, marketId: number): void {
+  const markets = new Set([...sub.positions.keys(), ...[...sub.openOrders].map((id) => state.orders.get(id)?.market)])
+  markets.delete(marketId)
+  if (markets.size > 0)
+    reject(REJECT.isolatedMarket, `isolated subaccount ${sub.subaccount} already trades market ${[...markets][0]}`)
 }
 
 /** How far a fill in direction `isBuy` can go while only reducing a position of `size`. */
@@ -137,13 +146,13 @@ function checkLimits(
 }
 
 function checkMargin(state: State, sub: Subaccount, after: Subaccount, marketId: number, resting?: RestingOrder): void {
-  const afterEquity = equity(state, after)
+  const afterEquity = haircutEquity(state, after)
   const required = initialMarginWithOrders(state, after, resting)
   if (afterEquity >= required) return
   const before = sub.positions.get(marketId)?.size ?? 0n
   const now = after.positions.get(marketId)?.size ?? 0n
   const onlyReduces = resting === undefined && abs(now) < abs(before) && (now === 0n || now > 0n === before > 0n)
-  if (onlyReduces && afterEquity >= maintenanceMargin(state, after)) return
+  if (onlyReduces && equity(state, after) >= maintenanceMargin(state, after)) return
   reject(REJECT.insufficientMargin, `equity ${afterEquity} would be below the initial margin ${required}`)
 }
 
@@ -161,6 +170,7 @@ export function planOrder(state: State, o: OrderMessage, env: BlockEnv): OrderPl
   const market = validate(state, o, env)
   const book = state.books[market.id] as Book
   const sub = readSubaccount(state, o.account, o.subaccount)
+  if (isIsolated(o.subaccount)) checkIsolated(state, sub, market.id)
   const stale = isStale(state, market, env.time)
   const reduceOnly = o.reduceOnly || stale
   let size = o.size
