@@ -5,11 +5,13 @@
  * 0. expiry: resting orders whose expiresAt ≤ block time are removed (restingOrders.ts).
  * 1. oracle: every OracleReport of the block is checked and tallied; markets meeting the quorum take the
  *    median (oracle.ts). Reports go first so that every order of the block sees the block's prices.
+ * 1b. funding: markets whose interval has run advance their funding index (funding.ts).
  * 2. user transactions in block order: authorization (signer is the account), nonce, then the handler.
  *    A handler validates everything before its first write, so a rejected transaction writes nothing; its
  *    nonce is still consumed, so the signed message can never execute later (replay of a once-rejected order
  *    when margin has grown back).
- * 3. invariants: no touched book is crossed; open interest and collateral balance (invariants.ts). A violation throws InvariantViolation: the caller must drop the
+ * 3. premiums: markets whose book or price changed take their new funding premium.
+ * 4. invariants: no touched book is crossed; open interest and collateral balance (invariants.ts). A violation throws InvariantViolation: the caller must drop the
  *    state it passed in (reload it from the store), nothing of the block is committed.
  *
  * Ownership: `state` is advanced in place and returned; the node keeps one live state and reloads it from
@@ -21,6 +23,7 @@ import type { Dirty } from './dirty.ts'
 import { emptyDirty } from './dirty.ts'
 import type { RejectCode } from './errors.ts'
 import { InvariantViolation, REJECT, reject, TxRejected } from './errors.ts'
+import { fundingTick, updatePremiums } from './funding.ts'
 import { checkInvariants, openBlock } from './invariants.ts'
 import { useNonce } from './nonces.ts'
 import type { OracleTally } from './oracle.ts'
@@ -105,6 +108,7 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
     }
   })
   events.push(...aggregateOracle(state, tally, env, dirty))
+  events.push(...fundingTick(state, env, dirty))
 
   block.txs.forEach((tx, i) => {
     if (tx.kind === 'oracleReport') return
@@ -117,6 +121,7 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
       receipts[i] = failed(tx, e.code, e.message)
     }
   })
+  updatePremiums(state, new Set([...dirty.markets, ...dirty.orders.values()]), env, dirty)
   checkBooks(state, dirty)
   checkInvariants(state, dirty, opening)
   return { state, receipts, events, dirty }

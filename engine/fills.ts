@@ -11,6 +11,7 @@ import type { Dirty } from './dirty.ts'
 import { touchCollateral } from './dirty.ts'
 import { InvariantViolation } from './errors.ts'
 import { abs, min, mulDivCeil, PPM } from './fixedPoint.ts'
+import { settleFunding } from './funding.ts'
 import { dropOrder } from './restingOrders.ts'
 import type { Market, Position, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
 import { subaccountId } from './types.ts'
@@ -22,24 +23,36 @@ export function quoteAmount(market: Market, size: bigint, price: bigint): bigint
   return product / market.quoteDivisor
 }
 
+/** An empty position, its funding snapshot at the market's index (a new position owes nothing yet). */
+export function flatPosition(market: Market): Position {
+  return { size: 0n, cost: 0n, fundingIndex: market.fundingIndex }
+}
+
 /**
- * New position after trading `delta` (signed size) for `quote` (USDC units, positive). cost is carried for the
- * entry price only; when a position shrinks, cost shrinks in proportion, rounded toward zero.
+ * New position after trading `delta` (signed size) for `quote` (USDC units, positive). The position's funding
+ * must be settled first (its snapshot carries over). cost is carried for the entry price only; when a position
+ * shrinks, cost shrinks in proportion, rounded toward zero.
  */
 export function tradePosition(pos: Position, delta: bigint, quote: bigint): Position {
   const signedQuote = delta > 0n ? quote : -quote
-  if (pos.size === 0n || pos.size > 0n === delta > 0n) return { size: pos.size + delta, cost: pos.cost + signedQuote }
+  const { fundingIndex } = pos
+  if (pos.size === 0n || pos.size > 0n === delta > 0n)
+    return { size: pos.size + delta, cost: pos.cost + signedQuote, fundingIndex }
   const closing = min(abs(delta), abs(pos.size))
   const remainingCost = pos.cost - (pos.cost * closing) / abs(pos.size)
   const size = pos.size + delta
-  if (abs(delta) <= abs(pos.size)) return { size, cost: size === 0n ? 0n : remainingCost }
+  if (abs(delta) <= abs(pos.size)) return { size, cost: size === 0n ? 0n : remainingCost, fundingIndex }
   // flipped: the part beyond the old size opens at this fill's price
-  return { size, cost: (signedQuote * (abs(delta) - closing)) / abs(delta) }
+  return { size, cost: (signedQuote * (abs(delta) - closing)) / abs(delta), fundingIndex }
 }
 
-/** Applies a trade to a position and keeps the market's long and short open interest (magnitudes) in step. */
-function trade(market: Market, sub: Subaccount, delta: bigint, quote: bigint): void {
-  const before = sub.positions.get(market.id) ?? { size: 0n, cost: 0n }
+/**
+ * Applies a trade to a position (settling its funding first) and keeps the market's long and short open
+ * interest (magnitudes) in step.
+ */
+function trade(state: State, market: Market, sub: Subaccount, delta: bigint, quote: bigint, dirty: Dirty): void {
+  settleFunding(state, sub, dirty, market.id)
+  const before = sub.positions.get(market.id) ?? flatPosition(market)
   const after = tradePosition(before, delta, quote)
   if (after.size === 0n) sub.positions.delete(market.id)
   else sub.positions.set(market.id, after)
@@ -71,8 +84,8 @@ export function settleFill(
   taker.collateral -= takerFee
   makerSub.collateral -= makerFee
   state.global.feePool += makerFee + takerFee
-  trade(market, buyer, size, quote)
-  trade(market, seller, -size, quote)
+  trade(state, market, buyer, size, quote, dirty)
+  trade(state, market, seller, -size, quote, dirty)
   market.lastTradePrice = price
 
   maker.size -= size

@@ -33,6 +33,8 @@ export interface Genesis {
   oracle: OracleConfig
   rateLimits: RateLimits
   risk: RiskConfig
+  /** USDC units */
+  insuranceFund: bigint
   markets: GenesisMarket[]
   accounts: GenesisAccount[]
 }
@@ -148,6 +150,10 @@ function parseMarket(v: unknown, i: number): GenesisMarket {
     volatilityScaleCap: big(m.volatilityScaleCap, `${at}.volatilityScaleCap`, 1n),
     makerFeePpm: signedBig(m.makerFeePpm, `${at}.makerFeePpm`),
     takerFeePpm: big(m.takerFeePpm, `${at}.takerFeePpm`),
+    fundingIntervalMs: big(m.fundingIntervalMs, `${at}.fundingIntervalMs`, 1n),
+    fundingRateCapPpm: big(m.fundingRateCapPpm, `${at}.fundingRateCapPpm`),
+    interestRatePpm: big(m.interestRatePpm, `${at}.interestRatePpm`),
+    impactNotional: big(m.impactNotional, `${at}.impactNotional`, 1n),
   }
   if (out.priceDecimals + out.sizeDecimals < 6)
     throw new GenesisError(`${at}.sizeDecimals`, 'priceDecimals + sizeDecimals must be at least 6 (USDC decimals)')
@@ -212,6 +218,7 @@ export function parseGenesis(json: unknown): Genesis {
     },
     rateLimits: parseRateLimits(g.rateLimits),
     risk: parseRisk(g.risk),
+    insuranceFund: big(g.insuranceFund, 'insuranceFund'),
     markets: arr(g.markets, 'markets').map(parseMarket),
     accounts: arr(g.accounts, 'accounts').map((v, i) => {
       const a = obj(v, `accounts[${i}]`)
@@ -242,6 +249,13 @@ export function genesisState(g: Genesis): State {
     longOpenInterest: 0n,
     shortOpenInterest: 0n,
     varianceEwma: 0n,
+    fundingIndex: 0n,
+    fundingPeriodStart: g.genesisTime,
+    premiumNow: 0n,
+    premiumSince: g.genesisTime,
+    premiumAccumulated: 0n,
+    lastFundingRate: 0n,
+    fundingBalance: 0n,
     quotes: [],
     pendingOraclePrice: 0n,
     pendingOracleTime: 0n,
@@ -278,6 +292,7 @@ export function genesisState(g: Genesis): State {
       feePool: 0n,
       nextWithdrawalId: 1n,
       pendingWithdrawals: 0n,
+      insuranceFund: g.insuranceFund,
       oracleLastTimestamp: new Map(),
     },
   }

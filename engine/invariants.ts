@@ -2,21 +2,28 @@
  * @module Invariants checked at the end of every block; a breach throws InvariantViolation and the block is
  * not committed (applyBlock.ts). Each check costs O(what the block touched):
  * - per touched market, long open interest = short open interest;
- * - conservation: Σ over touched subaccounts (collateral after − before) + Δ fee pool + Δ pending withdrawals
- *   = external inflow
+ * - conservation: Σ over touched subaccounts (collateral after − before) + Δ (fee pool + pending withdrawals +
+ *   insurance fund + Σ markets' funding balances) = external inflow
  *   (deposits − withdrawals; none yet), so fills, fees and transfers create and destroy nothing.
  */
 import type { Dirty } from './dirty.ts'
 import { InvariantViolation } from './errors.ts'
 import type { State } from './types.ts'
 
+/** The chain's own balances (USDC units): fee pool, pending withdrawals, insurance fund, markets' funding balances. */
+function poolBalances(state: State): bigint {
+  const g = state.global
+  let total = g.feePool + g.pendingWithdrawals + g.insuranceFund
+  for (const m of state.markets) total += m.fundingBalance
+  return total
+}
+
 export interface BlockOpening {
-  feePool: bigint
-  pendingWithdrawals: bigint
+  pools: bigint
 }
 
 export function openBlock(state: State): BlockOpening {
-  return { feePool: state.global.feePool, pendingWithdrawals: state.global.pendingWithdrawals }
+  return { pools: poolBalances(state) }
 }
 
 export function checkInvariants(state: State, dirty: Dirty, opening: BlockOpening, externalInflow = 0n): void {
@@ -27,7 +34,7 @@ export function checkInvariants(state: State, dirty: Dirty, opening: BlockOpenin
         `market ${id}: long open interest ${m.longOpenInterest} ≠ short ${m.shortOpenInterest}`,
       )
   }
-  let change = state.global.feePool - opening.feePool + state.global.pendingWithdrawals - opening.pendingWithdrawals
+  let change = poolBalances(state) - opening.pools
   for (const [id, before] of dirty.collateralBefore) change += (state.subaccounts.get(id)?.collateral ?? 0n) - before
   if (change !== externalInflow)
     throw new InvariantViolation(

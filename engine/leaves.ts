@@ -32,6 +32,7 @@ import type {
   OracleConfig,
   OracleQuote,
   PendingWithdrawal,
+  Position,
   RateLimits,
   RestingOrder,
   RiskConfig,
@@ -54,7 +55,7 @@ function encodeGlobal(state: State): Uint8Array {
   w.u64(l.windowBlocks).u32(l.maxOrders).u32(l.maxCancels)
   w.u256(state.risk.unrealizedPnlHaircutPpm).u256(state.risk.withdrawalFloorPpm)
   const g = state.global
-  w.u64(g.nextOrderId).i256(g.feePool).u64(g.nextWithdrawalId).u256(g.pendingWithdrawals)
+  w.u64(g.nextOrderId).i256(g.feePool).u64(g.nextWithdrawalId).u256(g.pendingWithdrawals).i256(g.insuranceFund)
   const stamps = [...g.oracleLastTimestamp].sort(([a], [b]) => (a < b ? -1 : 1))
   w.u32(stamps.length)
   for (const [s, t] of stamps) address(w, s).u64(t)
@@ -87,6 +88,7 @@ function decodeGlobal(r: Reader): GlobalLeaf {
   const feePool = r.i256()
   const nextWithdrawalId = r.u64()
   const pendingWithdrawals = r.u256()
+  const insuranceFund = r.i256()
   const oracleLastTimestamp = new Map<Address, bigint>()
   for (let n = r.u32(); n > 0; n--) oracleLastTimestamp.set(readAddress(r), r.u64())
   return {
@@ -94,7 +96,7 @@ function decodeGlobal(r: Reader): GlobalLeaf {
     oracle,
     rateLimits,
     risk,
-    global: { nextOrderId, feePool, nextWithdrawalId, pendingWithdrawals, oracleLastTimestamp },
+    global: { nextOrderId, feePool, nextWithdrawalId, pendingWithdrawals, insuranceFund, oracleLastTimestamp },
   }
 }
 
@@ -122,6 +124,10 @@ function encodeMarket(m: Market): Uint8Array {
     .u256(m.volatilityScaleCap)
     .i256(m.makerFeePpm)
     .u256(m.takerFeePpm)
+    .u64(m.fundingIntervalMs)
+    .u256(m.fundingRateCapPpm)
+    .u256(m.interestRatePpm)
+    .u256(m.impactNotional)
     .u8(m.status === 'active' ? 0 : 1)
     .u256(m.oraclePrice)
     .u64(m.oracleTime)
@@ -130,7 +136,19 @@ function encodeMarket(m: Market): Uint8Array {
     .u256(m.varianceEwma)
     .u32(m.quotes.length)
   for (const q of m.quotes) address(w, q.signer).u256(q.price).u64(q.timestamp)
-  return w.u256(m.pendingOraclePrice).u64(m.pendingOracleTime).u256(m.lastTradePrice).u256(m.quoteDivisor).finish()
+  return w
+    .u256(m.pendingOraclePrice)
+    .u64(m.pendingOracleTime)
+    .i256(m.fundingIndex)
+    .u64(m.fundingPeriodStart)
+    .i256(m.premiumNow)
+    .u64(m.premiumSince)
+    .i256(m.premiumAccumulated)
+    .i256(m.lastFundingRate)
+    .i256(m.fundingBalance)
+    .u256(m.lastTradePrice)
+    .u256(m.quoteDivisor)
+    .finish()
 }
 
 /** Quotes are one per oracle signer; the bound limits allocation from a corrupt leaf. */
@@ -175,6 +193,10 @@ function decodeMarket(r: Reader): Market {
     volatilityScaleCap: r.u256(),
     makerFeePpm: r.i256(),
     takerFeePpm: r.u256(),
+    fundingIntervalMs: r.u64(),
+    fundingRateCapPpm: r.u256(),
+    interestRatePpm: r.u256(),
+    impactNotional: r.u256(),
     status: r.u8() === 0 ? 'active' : 'closed',
     oraclePrice: r.u256(),
     oracleTime: r.u64(),
@@ -184,6 +206,13 @@ function decodeMarket(r: Reader): Market {
     quotes: readQuotes(r),
     pendingOraclePrice: r.u256(),
     pendingOracleTime: r.u64(),
+    fundingIndex: r.i256(),
+    fundingPeriodStart: r.u64(),
+    premiumNow: r.i256(),
+    premiumSince: r.u64(),
+    premiumAccumulated: r.i256(),
+    lastFundingRate: r.i256(),
+    fundingBalance: r.i256(),
     lastTradePrice: r.u256(),
     quoteDivisor: r.u256(),
   }
@@ -194,8 +223,8 @@ function encodeSubaccount(s: Subaccount): Uint8Array {
   const ids = [...s.positions.keys()].sort((a, b) => a - b)
   w.u32(ids.length)
   for (const id of ids) {
-    const p = s.positions.get(id) as { size: bigint; cost: bigint }
-    w.u32(id).i256(p.size).i256(p.cost)
+    const p = s.positions.get(id) as Position
+    w.u32(id).i256(p.size).i256(p.cost).i256(p.fundingIndex)
   }
   return w.finish()
 }
@@ -310,7 +339,8 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
           positions: new Map(),
           openOrders: new Set(),
         }
-        for (let n = r.u32(); n > 0; n--) s.positions.set(r.u32(), { size: r.i256(), cost: r.i256() })
+        for (let n = r.u32(); n > 0; n--)
+          s.positions.set(r.u32(), { size: r.i256(), cost: r.i256(), fundingIndex: r.i256() })
         subaccounts.set(subaccountId(addr, sub), s)
         break
       }

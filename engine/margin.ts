@@ -11,6 +11,7 @@
  *                   loss (see initialMarginWithOrders)
  */
 import { abs, max, mulDivCeil, mulDivFloor, PPM } from './fixedPoint.ts'
+import { fundingDue } from './funding.ts'
 import type { FractionsInForce } from './riskParams.ts'
 import { fractionsInForce, tieredRequirement } from './riskParams.ts'
 import type { Market, RestingOrder, State, Subaccount } from './types.ts'
@@ -44,9 +45,13 @@ export function positionRequirement(market: Market, size: bigint, kind: 'initial
   return tieredRequirement(fractionsInForce(market), notional(market, size), kind)
 }
 
+/** collateral + Σ positionValue + Σ funding not yet settled (fundingDue, rounded against the account). */
 export function equity(state: State, sub: Subaccount): bigint {
   let total = sub.collateral
-  for (const [id, p] of sub.positions) total += positionValue(state.markets[id] as Market, p.size)
+  for (const [id, p] of sub.positions) {
+    const m = state.markets[id] as Market
+    total += positionValue(m, p.size) + fundingDue(m, p)
+  }
   return total
 }
 

@@ -58,6 +58,14 @@ export interface MarketParams {
   /** PPM of the fill's quote amount; the maker fee may be negative (a rebate), never below −takerFeePpm */
   makerFeePpm: bigint
   takerFeePpm: bigint
+  /** funding period, ms of block time */
+  fundingIntervalMs: bigint
+  /** |rate| per interval at most, PPM */
+  fundingRateCapPpm: bigint
+  /** interest component per interval, PPM */
+  interestRatePpm: bigint
+  /** the notional (USDC units) whose average fill price is the impact bid / ask */
+  impactNotional: bigint
 }
 
 export interface OracleQuote {
@@ -84,6 +92,18 @@ export interface Market extends MarketParams {
   /** a jump beyond the deviation guard waiting for confirmation (0 = none), price units, and when it was seen */
   pendingOraclePrice: bigint
   pendingOracleTime: bigint
+  /** Σ rate × oraclePrice over funding intervals (PPM × price units per whole base unit) */
+  fundingIndex: bigint
+  /** block time the current funding period began, ms */
+  fundingPeriodStart: bigint
+  /** the premium in force (PPM), since when (ms), and Σ premium × ms of the period before that */
+  premiumNow: bigint
+  premiumSince: bigint
+  premiumAccumulated: bigint
+  /** the rate applied at the last interval, PPM */
+  lastFundingRate: bigint
+  /** funding settled by positions, net (USDC units): the other side of their collateral changes */
+  fundingBalance: bigint
   /** price of the last fill, price units (0 before any) */
   lastTradePrice: bigint
   /**
@@ -101,6 +121,8 @@ export interface Position {
    * money moves through collateral at each fill, so cost never enters equity.
    */
   cost: bigint
+  /** the market's fundingIndex when this position last settled funding */
+  fundingIndex: bigint
 }
 
 export interface Subaccount {
@@ -194,6 +216,8 @@ export interface Global {
   nextWithdrawalId: bigint
   /** Σ pending withdrawals, USDC units */
   pendingWithdrawals: bigint
+  /** the insurance fund, USDC units */
+  insuranceFund: bigint
   /** per oracle signer, the timestamp of its last accepted report (a report must be newer) */
   oracleLastTimestamp: Map<Address, bigint>
 }
@@ -266,6 +290,7 @@ export type TxEvent =
       reason: 'user' | 'selfTrade' | 'expired' | 'unfilled' | 'reduceOnly'
     }
   | { type: 'oraclePending'; market: number; price: bigint }
+  | { type: 'funding'; market: number; rate: bigint; index: bigint }
   | { type: 'transfer'; fromSubaccount: number; toSubaccount: number; amount: bigint }
   | { type: 'withdrawal'; id: bigint; recipient: Address; amount: bigint }
   | { type: 'oraclePrice'; market: number; price: bigint; reports: number }

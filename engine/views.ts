@@ -3,6 +3,7 @@
  */
 import { depth } from './book.ts'
 import { mulDivFloor, PPM } from './fixedPoint.ts'
+import { fundingDue, fundingRate } from './funding.ts'
 import {
   equity,
   initialMarginWithOrders,
@@ -24,6 +25,8 @@ export interface PositionView {
   /** price units; cost × quoteDivisor / |size|, rounded toward zero */
   entryPrice: bigint
   unrealizedPnl: bigint
+  /** funding owed to (+) or by (−) the position since it last settled, USDC units (already in equity) */
+  unsettledFunding: bigint
   liquidationPrice: bigint | null
 }
 
@@ -54,6 +57,7 @@ export function accountView(state: State, address: Address, subaccount: number):
         size: p.size,
         entryPrice: ((p.cost < 0n ? -p.cost : p.cost) * m.quoteDivisor) / abs,
         unrealizedPnl: positionValue(m, p.size) - p.cost,
+        unsettledFunding: fundingDue(m, p),
         liquidationPrice: liquidationPrice(state, sub, id),
       }
     })
@@ -87,8 +91,12 @@ export function bookView(state: State, market: number, levels: number, time: big
 
 export type MarketView = Omit<Market, 'quoteDivisor' | 'marginTiers'> & {
   markPrice: bigint
-  /** funding rate per interval, PPM; 0 until funding is charged */
+  /** the rate of the last funding interval, PPM */
   fundingRate: bigint
+  /** the rate the current interval would pay if it ended now, PPM */
+  predictedFundingRate: bigint
+  /** block time at which the current interval ends, ms */
+  nextFundingTime: bigint
   /** = longOpenInterest, size units */
   openInterest: bigint
   openInterestNotional: bigint
@@ -102,14 +110,16 @@ export type MarketView = Omit<Market, 'quoteDivisor' | 'marginTiers'> & {
   openInterestAddOn: bigint
 }
 
-export function marketView(state: State, id: number): MarketView {
+export function marketView(state: State, id: number, time: bigint): MarketView {
   const market = state.markets[id] as Market
   const { quoteDivisor: _, marginTiers, ...shown } = market
   const f = fractionsInForce(market)
   return {
     ...shown,
     markPrice: markPrice(state, id),
-    fundingRate: 0n,
+    fundingRate: market.lastFundingRate,
+    predictedFundingRate: fundingRate(market, time),
+    nextFundingTime: market.fundingPeriodStart + market.fundingIntervalMs,
     openInterest: market.longOpenInterest,
     openInterestNotional: openInterestNotional(market),
     initialMarginFraction: f.initial[0] as bigint,

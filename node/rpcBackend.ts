@@ -131,7 +131,7 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     },
 
     markets() {
-      return toJson(chain.state.markets.map((m) => marketView(chain.state, m.id)))
+      return toJson(chain.state.markets.map((m) => marketView(chain.state, m.id, chain.head.time)))
     },
 
     orderBook(market, depth) {

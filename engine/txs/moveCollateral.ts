@@ -7,6 +7,7 @@
 import type { Dirty } from '../dirty.ts'
 import { touchCollateral } from '../dirty.ts'
 import { REJECT, reject } from '../errors.ts'
+import { settleFunding, settleFundingOnCopy } from '../funding.ts'
 import { withdrawalShortfall } from '../margin.ts'
 import type { TransferMessage, WithdrawMessage } from '../messages.ts'
 import { cloneSubaccount, readSubaccount, writableSubaccount } from '../subaccounts.ts'
@@ -15,6 +16,7 @@ import type { State, TxEvent } from '../types.ts'
 function checkTakeOut(state: State, account: TransferMessage['account'], subaccount: number, amount: bigint): void {
   if (amount <= 0n) reject(REJECT.invalidMessage, 'amount must be positive')
   const after = cloneSubaccount(readSubaccount(state, account, subaccount))
+  settleFundingOnCopy(state, after)
   after.collateral -= amount
   const shortfall = withdrawalShortfall(state, after)
   if (shortfall !== undefined) reject(REJECT.insufficientCollateral, shortfall)
@@ -29,6 +31,7 @@ export function applyTransfer(state: State, t: TransferMessage, dirty: Dirty): T
   checkTransfer(state, t)
   const from = writableSubaccount(state, t.account, t.fromSubaccount)
   const to = writableSubaccount(state, t.account, t.toSubaccount)
+  settleFunding(state, from, dirty)
   touchCollateral(dirty, from)
   touchCollateral(dirty, to)
   from.collateral -= t.amount
@@ -43,6 +46,7 @@ export function checkWithdraw(state: State, w: WithdrawMessage): void {
 export function applyWithdraw(state: State, w: WithdrawMessage, height: bigint, dirty: Dirty): TxEvent[] {
   checkWithdraw(state, w)
   const sub = writableSubaccount(state, w.account, w.subaccount)
+  settleFunding(state, sub, dirty)
   touchCollateral(dirty, sub)
   sub.collateral -= w.amount
   const id = state.global.nextWithdrawalId

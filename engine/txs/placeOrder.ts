@@ -17,8 +17,9 @@
  */
 import type { Dirty } from '../dirty.ts'
 import { REJECT, reject } from '../errors.ts'
-import { quoteAmount, settleFill, tradePosition } from '../fills.ts'
+import { flatPosition, quoteAmount, settleFill, tradePosition } from '../fills.ts'
 import { abs, max, mulDivCeil, PPM } from '../fixedPoint.ts'
+import { settleFundingOnCopy } from '../funding.ts'
 import { equity, haircutEquity, initialMarginWithOrders, maintenanceMargin } from '../margin.ts'
 import type { MakerGate, MatchPlan } from '../matching.ts'
 import { crosses, planMatch } from '../matching.ts'
@@ -87,13 +88,14 @@ function makerGate(state: State, market: Market, stale: boolean): MakerGate {
 }
 
 /** The taker's subaccount as it would be after the plan. */
-function tryPlan(market: Market, sub: Subaccount, o: OrderMessage, plan: MatchPlan): Subaccount {
+function tryPlan(state: State, market: Market, sub: Subaccount, o: OrderMessage, plan: MatchPlan): Subaccount {
   const after = cloneSubaccount(sub)
+  settleFundingOnCopy(state, after)
   for (const x of plan.selfTradeCanceled) after.openOrders.delete(x.id)
   for (const { order, size } of plan.fills) {
     const quote = quoteAmount(market, size, order.price)
     after.collateral += (o.isBuy ? -quote : quote) - mulDivCeil(quote, market.takerFeePpm, PPM)
-    const pos = tradePosition(after.positions.get(market.id) ?? { size: 0n, cost: 0n }, o.isBuy ? size : -size, quote)
+    const pos = tradePosition(after.positions.get(market.id) ?? flatPosition(market), o.isBuy ? size : -size, quote)
     if (pos.size === 0n) after.positions.delete(market.id)
     else after.positions.set(market.id, pos)
   }
@@ -208,7 +210,7 @@ export function planOrder(state: State, o: OrderMessage, env: BlockEnv): OrderPl
       expiresAt: o.expiresAt,
     }
   }
-  const after = tryPlan(market, sub, o, plan)
+  const after = tryPlan(state, market, sub, o, plan)
   checkLimits(state, market, sub, after, o, plan, resting)
   checkMargin(state, sub, after, market.id, resting)
   return { market, plan, resting, killed: false }

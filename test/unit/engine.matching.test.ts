@@ -117,8 +117,8 @@ describe('money of a fill', () => {
     // seller (maker): 1e12 + 180_000_300 − 18_001 = 1_000_179_982_299
     expect(subOf(s, B).collateral).toBe(1_000_179_982_299n)
     expect(s.global.feePool).toBe(108_002n) // 90_001 + 18_001
-    expect(subOf(s, A).positions.get(0)).toEqual({ size: 3000n, cost: 180_000_300n })
-    expect(subOf(s, B).positions.get(0)).toEqual({ size: -3000n, cost: -180_000_300n })
+    expect(subOf(s, A).positions.get(0)).toEqual({ size: 3000n, cost: 180_000_300n, fundingIndex: 0n }) // no funding interval has elapsed at T0
+    expect(subOf(s, B).positions.get(0)).toEqual({ size: -3000n, cost: -180_000_300n, fundingIndex: 0n })
     expect(s.markets[0]?.longOpenInterest).toBe(3000n)
     expect(s.markets[0]?.lastTradePrice).toBe(price)
 
@@ -131,7 +131,7 @@ describe('money of a fill', () => {
     expect(subOf(s, C).collateral).toBe(999_939_994_000n) // 1e12 − 60_000_000 − 6_000
     expect(s.global.feePool).toBe(144_002n) // 108_002 + 30_000 + 6_000
     // cost shrinks in proportion: 180_000_300 − 180_000_300 * 1000 / 3000 = 120_000_200
-    expect(subOf(s, A).positions.get(0)).toEqual({ size: 2000n, cost: 120_000_200n })
+    expect(subOf(s, A).positions.get(0)).toEqual({ size: 2000n, cost: 120_000_200n, fundingIndex: 0n })
     expect(subOf(s, C).positions.get(0)?.size).toBe(1000n)
     expect(subOf(s, B).positions.get(0)?.size).toBe(-3000n)
     expect(s.markets[0]?.longOpenInterest).toBe(3000n)

@@ -90,7 +90,7 @@ describe('an account in tier 1', () => {
     const { s } = btc()
     const address = [...s.subaccounts.values()][0]?.address as `0x${string}`
     const sub = s.subaccounts.get(`${address}:0`) as NonNullable<ReturnType<typeof s.subaccounts.get>>
-    sub.positions.set(0, { size: 40_000_000n, cost: 2_400_000n * USDC }) // 40 BTC at $60,000 = 2,400,000 USDC
+    sub.positions.set(0, { size: 40_000_000n, cost: 2_400_000n * USDC, fundingIndex: 0n }) // 40 BTC at $60,000 = 2,400,000 USDC
     sub.collateral -= 2_400_000n * USDC
     const view = accountView(s, address, 0)
     expect(view.initialMargin).toBe(190_000n * USDC) // 2.4M × 10% − 50,000
