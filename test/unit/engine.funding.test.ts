@@ -3,9 +3,8 @@
  * 10,000 USDC, price 8 decimals, size 6 decimals (quoteDivisor 10^8, so a payment is owed / (PPM × 10^8)).
  */
 import { describe, expect, it } from 'vitest'
-import { fundingRate, premium } from '../../engine/funding.ts'
 import type { State, VerifiedTx } from '../../engine/index.ts'
-import { accountView } from '../../engine/index.ts'
+import { accountView, fundingRate, premium } from '../../engine/index.ts'
 import {
   ACCOUNTS,
   BTC_60000,

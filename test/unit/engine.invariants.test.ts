@@ -2,9 +2,7 @@
  * The end-of-block invariants (engine/invariants.ts) hold on ordinary blocks and stop a block that breaks them.
  */
 import { describe, expect, it } from 'vitest'
-import { emptyDirty } from '../../engine/dirty.ts'
-import { InvariantViolation } from '../../engine/index.ts'
-import { checkInvariants, openBlock } from '../../engine/invariants.ts'
+import { checkInvariants, emptyDirty, InvariantViolation, openBlock } from '../../engine/index.ts'
 import { ACCOUNTS, BTC_60000, orderMsg, orderTx, run, stateFromGenesisFile } from './helpers/engineFixtures.ts'
 
 const [A, B] = ACCOUNTS as [`0x${string}`, `0x${string}`]

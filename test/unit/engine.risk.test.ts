@@ -7,8 +7,7 @@
  * Volatility: reference 1,000 PPM per update, scale bounds ×1 to ×3, decay λ = 0.94.
  */
 import { describe, expect, it } from 'vitest'
-import { accountView } from '../../engine/index.ts'
-import { fractionsInForce, isqrt, tieredRequirement } from '../../engine/riskParams.ts'
+import { accountView, fractionsInForce, isqrt, tieredRequirement } from '../../engine/index.ts'
 import { BTC_60000, oracleTx, run, SIGNERS, stateFromGenesisFile, T0 } from './helpers/engineFixtures.ts'
 
 const USDC = 1_000_000n
