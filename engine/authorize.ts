@@ -1,7 +1,7 @@
 /**
  * @module Who may act, checked before anything else of a user transaction (and before its nonce is used):
  * 1. the recovered signer is the account (approved agents arrive with ApproveAgent);
- * 2. the subaccount exists (holds collateral, a position or an order). A key with nothing on the chain can get
+ * 2. the subaccount is not empty (holds collateral, an asset, a position or an order; subaccounts.ts). A key with nothing on the chain can get
  *    no transaction included, so unfunded keys cannot grow the state with nonce windows. Such a refusal
  *    consumes no nonce: there is no state of the account to protect from a later replay;
  * 3. the nonce is unused (nonces.ts).
@@ -9,8 +9,8 @@
 import { REJECT, reject } from './errors.ts'
 import type { UserTxMessage } from './messages.ts'
 import { checkNonce } from './nonces.ts'
+import { isEmptySubaccount, readSubaccount } from './subaccounts.ts'
 import type { State, VerifiedTx } from './types.ts'
-import { subaccountId } from './types.ts'
 
 /** The subaccount a message acts on; ApproveAgent acts for the whole account, checked on subaccount 0. */
 function actingSubaccount(m: UserTxMessage): number {
@@ -23,7 +23,7 @@ export function authorize(state: State, tx: VerifiedTx & { message: UserTxMessag
   const m = tx.message
   if (tx.signer !== m.account) reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${m.account}`)
   const sub = actingSubaccount(m)
-  if (!state.subaccounts.has(subaccountId(m.account, sub)))
+  if (isEmptySubaccount(readSubaccount(state, m.account, sub)))
     reject(REJECT.accountNotFound, `${m.account} has nothing in subaccount ${sub} (deposit first)`)
   checkNonce(state.nonces.get(m.account), m.nonce)
 }

@@ -7,7 +7,16 @@
 import { emptyBook } from './book.ts'
 import { PPM, pow10 } from './fixedPoint.ts'
 import type { Address } from './messages.ts'
-import type { MarginTier, Market, MarketParams, OracleConfig, RateLimits, RiskConfig, State } from './types.ts'
+import type {
+  CollateralAsset,
+  MarginTier,
+  Market,
+  MarketParams,
+  OracleConfig,
+  RateLimits,
+  RiskConfig,
+  State,
+} from './types.ts'
 import { subaccountId } from './types.ts'
 
 /** A market as genesis declares it: its parameters and the oracle price it starts from. */
@@ -21,6 +30,8 @@ export interface GenesisAccount {
   subaccount: number
   /** USDC units */
   collateral: bigint
+  /** non-USD collateral by asset id, in the asset's units */
+  assets: Map<number, bigint>
 }
 
 export interface Genesis {
@@ -33,6 +44,7 @@ export interface Genesis {
   oracle: OracleConfig
   rateLimits: RateLimits
   risk: RiskConfig
+  assets: CollateralAsset[]
   /** USDC units */
   insuranceFund: bigint
   markets: GenesisMarket[]
@@ -180,6 +192,23 @@ function parseMarket(v: unknown, i: number): GenesisMarket {
   return out
 }
 
+/** Most non-USD collateral assets (the global leaf is decoded with the same bound). */
+export const MAX_ASSETS = 16
+
+function parseAsset(v: unknown, i: number): CollateralAsset {
+  const at = `assets[${i}]`
+  const a = obj(v, at)
+  const haircutPpm = big(a.haircutPpm, `${at}.haircutPpm`)
+  if (haircutPpm > PPM) throw new GenesisError(`${at}.haircutPpm`, 'must be at most 1000000 (100%)')
+  return {
+    id: int(a.id, `${at}.id`, i + 1, i + 1),
+    symbol: str(a.symbol, `${at}.symbol`),
+    decimals: int(a.decimals, `${at}.decimals`, 0, 36),
+    priceMarket: int(a.priceMarket, `${at}.priceMarket`, 0, 2 ** 32 - 1),
+    haircutPpm,
+  }
+}
+
 function parseRisk(v: unknown): RiskConfig {
   const r = obj(v, 'risk')
   const haircut = big(r.unrealizedPnlHaircutPpm, 'risk.unrealizedPnlHaircutPpm')
@@ -219,6 +248,7 @@ export function parseGenesis(json: unknown): Genesis {
     rateLimits: parseRateLimits(g.rateLimits),
     risk: parseRisk(g.risk),
     insuranceFund: big(g.insuranceFund, 'insuranceFund'),
+    assets: g.assets === undefined ? [] : arr(g.assets, 'assets').map(parseAsset),
     markets: arr(g.markets, 'markets').map(parseMarket),
     accounts: arr(g.accounts, 'accounts').map((v, i) => {
       const a = obj(v, `accounts[${i}]`)
@@ -226,10 +256,24 @@ export function parseGenesis(json: unknown): Genesis {
         address: addr(a.address, `accounts[${i}].address`),
         subaccount: int(a.subaccount ?? 0, `accounts[${i}].subaccount`, 0, 2 ** 32 - 1),
         collateral: big(a.collateral, `accounts[${i}].collateral`),
+        assets: new Map(
+          Object.entries(a.assets === undefined ? {} : obj(a.assets, `accounts[${i}].assets`)).map(([id, amount]) => [
+            int(Number(id), `accounts[${i}].assets`, 1, MAX_ASSETS),
+            big(amount, `accounts[${i}].assets.${id}`),
+          ]),
+        ),
       }
     }),
   }
   if (genesis.markets.length === 0) throw new GenesisError('markets', 'must list at least one market')
+  genesis.assets.forEach((a, i) => {
+    if (genesis.markets[a.priceMarket] === undefined)
+      throw new GenesisError(`assets[${i}].priceMarket`, `no market ${a.priceMarket}`)
+  })
+  genesis.accounts.forEach((a, i) => {
+    for (const id of a.assets.keys())
+      if (genesis.assets[id - 1] === undefined) throw new GenesisError(`accounts[${i}].assets`, `no asset ${id}`)
+  })
   const seen = new Set<string>()
   genesis.accounts.forEach((a, i) => {
     const id = subaccountId(a.address, a.subaccount)
@@ -268,6 +312,7 @@ export function genesisState(g: Genesis): State {
     oracle: { ...g.oracle, signers: [...g.oracle.signers] },
     rateLimits: { ...g.rateLimits },
     risk: { ...g.risk },
+    assets: g.assets.map((a) => ({ ...a })),
     withdrawals: new Map(),
     expiries: [],
     markets,
@@ -280,6 +325,7 @@ export function genesisState(g: Genesis): State {
           subaccount: a.subaccount,
           collateral: a.collateral,
           positions: new Map(),
+          assets: new Map(a.assets),
           openOrders: new Set(),
         },
       ]),

@@ -21,11 +21,13 @@ import {
 } from '../state/index.ts'
 import { emptyBook } from './book.ts'
 import type { Dirty } from './dirty.ts'
-import { MAX_SYMBOL_BYTES, MAX_TIERS } from './genesis.ts'
+import { MAX_ASSETS, MAX_SYMBOL_BYTES, MAX_TIERS } from './genesis.ts'
 import type { Address } from './messages.ts'
 import { NONCE_WINDOW } from './nonces.ts'
 import { addResting } from './restingOrders.ts'
+import { isEmptySubaccount } from './subaccounts.ts'
 import type {
+  CollateralAsset,
   Global,
   Market,
   NonceWindow,
@@ -54,6 +56,8 @@ function encodeGlobal(state: State): Uint8Array {
   const l = state.rateLimits
   w.u64(l.windowBlocks).u32(l.maxOrders).u32(l.maxCancels)
   w.u256(state.risk.unrealizedPnlHaircutPpm).u256(state.risk.withdrawalFloorPpm)
+  w.u32(state.assets.length)
+  for (const a of state.assets) w.u32(a.id).string(a.symbol).u8(a.decimals).u32(a.priceMarket).u256(a.haircutPpm)
   const g = state.global
   w.u64(g.nextOrderId).i256(g.feePool).u64(g.nextWithdrawalId).u256(g.pendingWithdrawals).i256(g.insuranceFund)
   const stamps = [...g.oracleLastTimestamp].sort(([a], [b]) => (a < b ? -1 : 1))
@@ -67,6 +71,7 @@ interface GlobalLeaf {
   oracle: OracleConfig
   rateLimits: RateLimits
   risk: RiskConfig
+  assets: CollateralAsset[]
   global: Global
 }
 
@@ -84,6 +89,15 @@ function decodeGlobal(r: Reader): GlobalLeaf {
   }
   const rateLimits: RateLimits = { windowBlocks: r.u64(), maxOrders: r.u32(), maxCancels: r.u32() }
   const risk: RiskConfig = { unrealizedPnlHaircutPpm: r.u256(), withdrawalFloorPpm: r.u256() }
+  const assetCount = r.u32()
+  if (assetCount > MAX_ASSETS) throw new Error(`${assetCount} collateral assets`)
+  const assets: CollateralAsset[] = Array.from({ length: assetCount }, () => ({
+    id: r.u32(),
+    symbol: r.string(MAX_SYMBOL_BYTES),
+    decimals: r.u8(),
+    priceMarket: r.u32(),
+    haircutPpm: r.u256(),
+  }))
   const nextOrderId = r.u64()
   const feePool = r.i256()
   const nextWithdrawalId = r.u64()
@@ -96,6 +110,7 @@ function decodeGlobal(r: Reader): GlobalLeaf {
     oracle,
     rateLimits,
     risk,
+    assets,
     global: { nextOrderId, feePool, nextWithdrawalId, pendingWithdrawals, insuranceFund, oracleLastTimestamp },
   }
 }
@@ -226,6 +241,9 @@ function encodeSubaccount(s: Subaccount): Uint8Array {
     const p = s.positions.get(id) as Position
     w.u32(id).i256(p.size).i256(p.cost).i256(p.fundingIndex)
   }
+  const assets = [...s.assets].filter(([, amount]) => amount !== 0n).sort(([a], [b]) => a - b)
+  w.u32(assets.length)
+  for (const [id, amount] of assets) w.u32(id).u256(amount)
   return w.finish()
 }
 
@@ -266,7 +284,7 @@ function encodeNonces(n: NonceWindow): Uint8Array {
 function subaccountLeaf(state: State, id: string): LeafWrite {
   const [addr, sub] = id.split(':') as [Address, string]
   const s = state.subaccounts.get(id)
-  const empty = s === undefined || (s.collateral === 0n && s.positions.size === 0 && s.openOrders.size === 0)
+  const empty = s === undefined || isEmptySubaccount(s)
   return { key: subaccountKey(fromHex(addr), Number(sub)), value: empty ? null : encodeSubaccount(s) }
 }
 
@@ -337,10 +355,12 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
           subaccount: sub,
           collateral: r.i256(),
           positions: new Map(),
+          assets: new Map(),
           openOrders: new Set(),
         }
         for (let n = r.u32(); n > 0; n--)
           s.positions.set(r.u32(), { size: r.i256(), cost: r.i256(), fundingIndex: r.i256() })
+        for (let n = r.u32(); n > 0; n--) s.assets.set(r.u32(), r.u256())
         subaccounts.set(subaccountId(addr, sub), s)
         break
       }
@@ -377,6 +397,7 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
     oracle: head.oracle,
     rateLimits: head.rateLimits,
     risk: head.risk,
+    assets: head.assets,
     withdrawals,
     expiries: [],
     global: head.global,

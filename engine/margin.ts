@@ -14,7 +14,7 @@ import { abs, max, mulDivCeil, mulDivFloor, PPM } from './fixedPoint.ts'
 import { fundingDue } from './funding.ts'
 import type { FractionsInForce } from './riskParams.ts'
 import { fractionsInForce, tieredRequirement } from './riskParams.ts'
-import type { Market, RestingOrder, State, Subaccount } from './types.ts'
+import type { CollateralAsset, Market, RestingOrder, State, Subaccount } from './types.ts'
 
 export function positionValue(market: Market, size: bigint): bigint {
   return mulDivFloor(size, market.oraclePrice, market.quoteDivisor)
@@ -45,9 +45,30 @@ export function positionRequirement(market: Market, size: bigint, kind: 'initial
   return tieredRequirement(fractionsInForce(market), notional(market, size), kind)
 }
 
-/** collateral + Σ positionValue + Σ funding not yet settled (fundingDue, rounded against the account). */
+/**
+ * USDC value of `amount` of a non-USD asset at its market's oracle price: floor(amount × price × 10^6 /
+ * 10^(decimals + priceDecimals)); with `haircut`, times (PPM − haircutPpm) / PPM inside the same floor.
+ */
+export function assetValue(state: State, asset: CollateralAsset, amount: bigint, haircut: boolean): bigint {
+  const m = state.markets[asset.priceMarket] as Market
+  const keep = haircut ? PPM - asset.haircutPpm : PPM
+  return mulDivFloor(amount * m.oraclePrice * 10n ** 6n, keep, 10n ** BigInt(asset.decimals + m.priceDecimals) * PPM)
+}
+
+/** Σ haircut value of the subaccount's non-USD collateral, USDC units. */
+export function assetsMarginValue(state: State, sub: Subaccount): bigint {
+  let total = 0n
+  for (const [id, amount] of sub.assets)
+    total += assetValue(state, state.assets[id - 1] as CollateralAsset, amount, true)
+  return total
+}
+
+/**
+ * collateral + Σ haircut value of non-USD collateral + Σ positionValue + Σ funding not yet settled (fundingDue,
+ * rounded against the account).
+ */
 export function equity(state: State, sub: Subaccount): bigint {
-  let total = sub.collateral
+  let total = sub.collateral + assetsMarginValue(state, sub)
   for (const [id, p] of sub.positions) {
     const m = state.markets[id] as Market
     total += positionValue(m, p.size) + fundingDue(m, p)

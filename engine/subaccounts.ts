@@ -7,7 +7,7 @@ import type { State, Subaccount } from './types.ts'
 import { subaccountId } from './types.ts'
 
 export function emptySubaccount(address: Address, subaccount: number): Subaccount {
-  return { address, subaccount, collateral: 0n, positions: new Map(), openOrders: new Set() }
+  return { address, subaccount, collateral: 0n, positions: new Map(), assets: new Map(), openOrders: new Set() }
 }
 
 export function readSubaccount(state: State, address: Address, subaccount: number): Subaccount {
@@ -22,8 +22,18 @@ export function writableSubaccount(state: State, address: Address, subaccount: n
   return sub
 }
 
+/**
+ * Empty: no collateral, position, order or asset. An empty subaccount has no leaf, so it must behave exactly as
+ * an absent one (a node rebuilt from leaves has no entry for it).
+ */
+export function isEmptySubaccount(sub: Subaccount): boolean {
+  if (sub.collateral !== 0n || sub.positions.size > 0 || sub.openOrders.size > 0) return false
+  for (const amount of sub.assets.values()) if (amount !== 0n) return false
+  return true
+}
+
 /** A copy deep enough to try a trade on without touching state. */
 export function cloneSubaccount(sub: Subaccount): Subaccount {
   const positions = new Map([...sub.positions].map(([id, p]) => [id, { ...p }]))
-  return { ...sub, positions, openOrders: new Set(sub.openOrders) }
+  return { ...sub, positions, assets: new Map(sub.assets), openOrders: new Set(sub.openOrders) }
 }

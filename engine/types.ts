@@ -113,6 +113,21 @@ export interface Market extends MarketParams {
   quoteDivisor: bigint
 }
 
+/**
+ * A non-USD collateral asset (USDC, asset 0, is the subaccount's `collateral`). Valued at the oracle price of
+ * `priceMarket` (whose base is this asset) less a haircut, it counts in cross margin.
+ */
+export interface CollateralAsset {
+  /** 1, 2, … */
+  id: number
+  symbol: string
+  /** balances are in 10^-decimals of a whole unit */
+  decimals: number
+  priceMarket: number
+  /** share of the value not counted for margin, PPM */
+  haircutPpm: bigint
+}
+
 export interface Position {
   /** signed size units: negative is short */
   size: bigint
@@ -132,6 +147,8 @@ export interface Subaccount {
   collateral: bigint
   /** by market id; a flat position is removed */
   positions: Map<number, Position>
+  /** non-USD collateral balances by asset id, in the asset's units; absent = 0 */
+  assets: Map<number, bigint>
   /** ids of this subaccount's resting orders (derived from the book, not encoded) */
   openOrders: Set<bigint>
 }
@@ -237,6 +254,8 @@ export interface State {
   oracle: OracleConfig
   rateLimits: RateLimits
   risk: RiskConfig
+  /** non-USD collateral assets, index = id − 1 */
+  assets: CollateralAsset[]
   markets: Market[]
   books: Book[]
   /** by subaccountId(address, subaccount) */

@@ -5,6 +5,7 @@ import { depth } from './book.ts'
 import { mulDivFloor, PPM } from './fixedPoint.ts'
 import { fundingDue, fundingRate } from './funding.ts'
 import {
+  assetValue,
   equity,
   initialMarginWithOrders,
   liquidationPrice,
@@ -16,7 +17,7 @@ import type { Address } from './messages.ts'
 import { median } from './oracle.ts'
 import { fractionsInForce, isqrt } from './riskParams.ts'
 import { readSubaccount } from './subaccounts.ts'
-import type { Book, MarginTier, Market, RestingOrder, State } from './types.ts'
+import type { Book, CollateralAsset, MarginTier, Market, RestingOrder, State } from './types.ts'
 import { isIsolated } from './types.ts'
 
 export interface PositionView {
@@ -40,6 +41,8 @@ export interface AccountView {
   initialMargin: bigint
   maintenanceMargin: bigint
   marginMode: 'cross' | 'isolated'
+  /** non-USD collateral: amount in the asset's units, value at the oracle and the haircut value in equity */
+  assets: { asset: number; symbol: string; amount: bigint; value: bigint; marginValue: bigint }[]
   positions: PositionView[]
   openOrders: RestingOrder[]
 }
@@ -73,6 +76,18 @@ export function accountView(state: State, address: Address, subaccount: number):
     initialMargin: positionInitialMargin(state, sub),
     maintenanceMargin: maintenanceMargin(state, sub),
     marginMode: isIsolated(subaccount) ? 'isolated' : 'cross',
+    assets: [...sub.assets]
+      .sort(([a], [b]) => a - b)
+      .map(([id, amount]) => {
+        const asset = state.assets[id - 1] as CollateralAsset
+        return {
+          asset: id,
+          symbol: asset.symbol,
+          amount,
+          value: assetValue(state, asset, amount, false),
+          marginValue: assetValue(state, asset, amount, true),
+        }
+      }),
     positions,
     openOrders,
   }

@@ -60,10 +60,11 @@ function validate(state: State, o: OrderMessage, env: BlockEnv): Market {
 
 /** An isolated subaccount (number ≥ 128) holds positions and orders in one market only. */
 function checkIsolated(state: State, sub: Subaccount, marketId: number): void {
-  const markets = new Set([...sub.positions.keys(), ...[...sub.openOrders].map((id) => state.orders.get(id)?.market)])
+  const markets = new Set<number>([...sub.positions.keys()])
+  for (const id of sub.openOrders) markets.add((state.orders.get(id) as RestingOrder).market)
   markets.delete(marketId)
   if (markets.size > 0)
-    reject(REJECT.isolatedMarket, `isolated subaccount ${sub.subaccount} already trades market ${[...markets][0]}`)
+    reject(REJECT.isolatedMarket, `isolated subaccount ${sub.subaccount} already trades market ${Math.min(...markets)}`)
 }
 
 /** How far a fill in direction `isBuy` can go while only reducing a position of `size`. */

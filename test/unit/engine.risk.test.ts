@@ -89,6 +89,7 @@ describe('an account in tier 1', () => {
     const { s } = btc()
     const address = [...s.subaccounts.values()][0]?.address as `0x${string}`
     const sub = s.subaccounts.get(`${address}:0`) as NonNullable<ReturnType<typeof s.subaccounts.get>>
+    sub.assets.clear() // USDC only: the devnet's 10 WETH would add 27,000 to equity
     sub.positions.set(0, { size: 40_000_000n, cost: 2_400_000n * USDC, fundingIndex: 0n }) // 40 BTC at $60,000 = 2,400,000 USDC
     sub.collateral -= 2_400_000n * USDC
     const view = accountView(s, address, 0)
