@@ -32,6 +32,8 @@ export interface MatchPlan {
   fills: { order: RestingOrder; size: bigint }[]
   selfTradeCanceled: RestingOrder[]
   reduceOnlyCanceled: RestingOrder[]
+  /** a crossing maker was passed over or only partly filled by the gate: a remainder must not rest (it would cross) */
+  blocked: boolean
   filled: bigint
   remaining: bigint
 }
@@ -45,6 +47,7 @@ export function planMatch(book: Book, taker: Taker, gate?: MakerGate): MatchPlan
     fills: [],
     selfTradeCanceled: [],
     reduceOnlyCanceled: [],
+    blocked: false,
     filled: 0n,
     remaining: taker.size,
   }
@@ -58,7 +61,11 @@ export function planMatch(book: Book, taker: Taker, gate?: MakerGate): MatchPlan
       }
       const room = gate?.room(order)
       let size = order.size < plan.remaining ? order.size : plan.remaining
-      if (room !== undefined && room < size) size = room
+      if (room !== undefined && room < size) {
+        size = room
+        // the order stays in the book (in part or whole) unless it is a reduce-only order cancelled below
+        if (!(order.reduceOnly && room === 0n)) plan.blocked = true
+      }
       if (size === 0n) {
         if (order.reduceOnly) plan.reduceOnlyCanceled.push(order)
         continue

@@ -193,7 +193,8 @@ export function planOrder(state: State, o: OrderMessage, env: BlockEnv): OrderPl
     return { market, plan, resting: undefined, killed: true }
 
   let resting: RestingOrder | undefined
-  if (o.timeInForce === TIME_IN_FORCE.gtc && plan.remaining > 0n) {
+  // a remainder rests only if it cannot cross: not when the gate left a crossing maker in the book
+  if (o.timeInForce === TIME_IN_FORCE.gtc && plan.remaining > 0n && !plan.blocked) {
     if (state.ordersByClientId.has(clientOrderKey(o.account, o.subaccount, market.id, o.clientId)))
       reject(REJECT.duplicateClientId, `clientId ${o.clientId} is already resting in this market`)
     if (sub.openOrders.size - plan.selfTradeCanceled.length >= MAX_OPEN_ORDERS)

@@ -139,6 +139,24 @@ describe('stale oracle price (older than maxPriceAgeMs = 30 s at block time)', (
   })
 })
 
+describe('a remainder never rests across a maker the gate passed over', () => {
+  it('on a stale price, a reducing GTC buy does not rest against a sell whose fill would add to its owner’s short', () => {
+    const s = stateFromGenesisFile()
+    run(s, [sell(B, 1000n)])
+    run(s, [orderTx(orderMsg(C, { isBuy: true, size: 1000n, price: 5_900_000_000_000n }))]) // D's short comes from here:
+    run(s, [orderTx(orderMsg(D, { isBuy: false, size: 1000n, price: 5_900_000_000_000n, timeInForce: 1 }))]) // D short 1000
+    run(s, [sell(A, 2000n, 6_050_000_000_000n)]) // A rests a sell at $60,500 (flat A: opening risk if filled)
+    const stale = GENESIS_TIME + 30_001n
+    // D buys back at $60,600, GTC: B's sell at $60,000 would open... B is flat → passed over; A's likewise
+    const r = run1(s, orderTx(orderMsg(D, { isBuy: true, size: 1000n, price: 6_060_000_000_000n })), stale)
+    expect(r.ok).toBe(true)
+    expect(r.events.map((e) => (e.type === 'orderCanceled' ? e.reason : e.type))).toEqual(['unfilled'])
+    const book = s.books[0] as NonNullable<State['books'][0]>
+    expect(book.bids.length).toBe(0) // nothing rested at $60,600 above the asks
+    expect(book.asks[0]?.price).toBe(BTC_60000)
+  })
+})
+
 describe('mark price', () => {
   it('is the median of oracle, clamped mid and clamped last trade', () => {
     const s = stateFromGenesisFile()
