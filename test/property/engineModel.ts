@@ -16,7 +16,7 @@ import { allLeaves, applyBlock, leafWrites, stateFromLeaves } from '../../engine
 import { MerkleState, toHex } from '../../state/index.ts'
 import { ACCOUNTS, GENESIS_TIME, SIGNERS, stateFromGenesisFile } from '../unit/helpers/engineFixtures.ts'
 
-type Command =
+export type Command =
   | {
       k: 'order'
       a: number
@@ -151,57 +151,71 @@ export function checkInvariantsByScan(state: State, expectedTotal: bigint): void
   }
 }
 
-/** Turns commands into blocks of `blockSize` commands each; returns how many blocks ran. */
-export function runModel(commands: readonly Command[], blockSize: number): number {
-  const state = stateFromGenesisFile()
-  let twin = stateFromGenesisFile()
-  const start = total(state)
-  const merkle = new MerkleState()
-  merkle.apply(allLeaves(state))
-  let time = GENESIS_TIME + 1000n
-  let height = 0n
-  let nonce = 0n
-  let hash = 0
-  const clientIds = new Map<string, bigint[]>()
-  const prices = state.markets.map((m) => m.oraclePrice)
-  const digest = (): Uint8Array => {
+export interface ModelBlock {
+  time: bigint
+  height: bigint
+  txs: VerifiedTx[]
+}
+
+/**
+ * Turns commands into transactions against the live `state` (order prices follow its oracle price), one block
+ * of up to `blockSize` commands at a time.
+ */
+export class ModelDriver {
+  readonly #state: State
+  #time = GENESIS_TIME + 1000n
+  #height = 0n
+  #nonce = 0n
+  #hash = 0
+  readonly #clientIds = new Map<string, bigint[]>()
+  readonly #prices: bigint[]
+
+  constructor(state: State) {
+    this.#state = state
+    this.#prices = state.markets.map((m) => m.oraclePrice)
+  }
+
+  #digest(): Uint8Array {
     const h = new Uint8Array(32)
-    new DataView(h.buffer).setUint32(28, ++hash)
+    new DataView(h.buffer).setUint32(28, ++this.#hash)
     return h
   }
-  const signer = (i: number): Address => ACCOUNTS[i] as Address
-  let blocks = 0
-  for (let at = 0; at < commands.length; at += blockSize) {
+
+  next(commands: readonly Command[]): ModelBlock {
+    const state = this.#state
     const txs: VerifiedTx[] = []
-    let reportTime = time
-    for (const c of commands.slice(at, at + blockSize)) {
+    let reportTime = this.#time
+    for (const c of commands) {
       if (c.k === 'time') {
-        time += BigInt(c.ms)
+        this.#time += BigInt(c.ms)
         continue
       }
       if (c.k === 'oracle') {
-        const p = prices[c.m] as bigint
-        prices[c.m] = p + (p * BigInt(c.ppm)) / 1_000_000n > 0n ? p + (p * BigInt(c.ppm)) / 1_000_000n : p
+        const p = this.#prices[c.m] as bigint
+        const moved = p + (p * BigInt(c.ppm)) / 1_000_000n
+        this.#prices[c.m] = moved > 0n ? moved : p
         reportTime += 1n
         for (let i = 0; i < c.signers; i++) {
           const s = SIGNERS[i] as Address
+          const prices = [this.#prices[c.m] as bigint]
           txs.push({
             kind: 'oracleReport',
-            message: { signer: s, timestamp: reportTime, markets: [c.m], prices: [prices[c.m] as bigint] },
-            hash: digest(),
+            message: { signer: s, timestamp: reportTime, markets: [c.m], prices },
+            hash: this.#digest(),
             signer: s,
           })
         }
         continue
       }
-      const a = signer(c.a)
-      nonce += 1n
+      const a = ACCOUNTS[c.a] as Address
+      this.#nonce += 1n
+      const nonce = this.#nonce
       if (c.k === 'order') {
         const m = state.markets[c.m] as NonNullable<State['markets'][0]>
         const ref = (m.oraclePrice / m.tickSize) * m.tickSize
         const price = ref + BigInt(c.ticks) * m.tickSize * 10n
         const key = `${a}:${c.m}`
-        clientIds.set(key, [...(clientIds.get(key) ?? []).slice(-8), nonce])
+        this.#clientIds.set(key, [...(this.#clientIds.get(key) ?? []).slice(-8), nonce])
         txs.push({
           kind: 'order',
           message: {
@@ -216,46 +230,76 @@ export function runModel(commands: readonly Command[], blockSize: number): numbe
             postOnly: c.post && c.tif === 0,
             clientId: nonce,
             nonce,
-            expiresAt: c.exp === 0 ? 0n : time + BigInt(c.exp),
+            expiresAt: c.exp === 0 ? 0n : this.#time + BigInt(c.exp),
           },
-          hash: digest(),
+          hash: this.#digest(),
           signer: a,
         })
       } else if (c.k === 'cancel') {
-        const ids = clientIds.get(`${a}:${c.m}`) ?? []
+        const ids = this.#clientIds.get(`${a}:${c.m}`) ?? []
         const clientId = ids[ids.length - 1 - c.back] ?? 0n
         txs.push({
           kind: 'cancel',
           message: { account: a, subaccount: 0, market: c.m, clientId, nonce },
-          hash: digest(),
+          hash: this.#digest(),
           signer: a,
         })
       } else if (c.k === 'cancelAll') {
         txs.push({
           kind: 'cancelAll',
           message: { account: a, subaccount: 0, market: c.m, nonce },
-          hash: digest(),
+          hash: this.#digest(),
           signer: a,
         })
       } else if (c.k === 'transfer') {
         const [from, to] = c.out ? [0, 1] : [1, 0]
+        const amount = BigInt(c.usdc) * USDC
         txs.push({
           kind: 'transfer',
-          message: { account: a, fromSubaccount: from, toSubaccount: to, amount: BigInt(c.usdc) * USDC, nonce },
-          hash: digest(),
+          message: { account: a, fromSubaccount: from, toSubaccount: to, amount, nonce },
+          hash: this.#digest(),
           signer: a,
         })
       } else {
+        const amount = BigInt(c.usdc) * USDC
         txs.push({
           kind: 'withdraw',
-          message: { account: a, subaccount: 0, recipient: a, amount: BigInt(c.usdc) * USDC, nonce },
-          hash: digest(),
+          message: { account: a, subaccount: 0, recipient: a, amount, nonce },
+          hash: this.#digest(),
           signer: a,
         })
       }
     }
-    height += 1n
-    time = (reportTime > time ? reportTime : time) + 250n
+    this.#height += 1n
+    this.#time = (reportTime > this.#time ? reportTime : this.#time) + 250n
+    return { time: this.#time, height: this.#height, txs }
+  }
+}
+
+/** The blocks a command sequence makes (applied to a fresh genesis state while building). */
+export function commandsToBlocks(commands: readonly Command[], blockSize: number): ModelBlock[] {
+  const state = stateFromGenesisFile()
+  const driver = new ModelDriver(state)
+  const blocks: ModelBlock[] = []
+  for (let at = 0; at < commands.length; at += blockSize) {
+    const block = driver.next(commands.slice(at, at + blockSize))
+    applyBlock(state, { txs: block.txs }, { time: block.time, height: block.height })
+    blocks.push(block)
+  }
+  return blocks
+}
+
+/** Runs commands in blocks of `blockSize`, checking the invariants after every block; returns the block count. */
+export function runModel(commands: readonly Command[], blockSize: number): number {
+  const state = stateFromGenesisFile()
+  let twin = stateFromGenesisFile()
+  const start = total(state)
+  const merkle = new MerkleState()
+  merkle.apply(allLeaves(state))
+  const driver = new ModelDriver(state)
+  let blocks = 0
+  for (let at = 0; at < commands.length; at += blockSize) {
+    const { txs, time, height } = driver.next(commands.slice(at, at + blockSize))
     const env = { time, height }
     const result = applyBlock(state, { txs }, env)
     merkle.apply(leafWrites(state, result.dirty))
