@@ -8,10 +8,22 @@ import type { NonceWindow } from './types.ts'
 
 export const NONCE_WINDOW = 64
 
+/** Index of the first entry ≥ nonce in the ascending window (binary search). */
+function slot(used: readonly bigint[], nonce: bigint): number {
+  let lo = 0
+  let hi = used.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((used[mid] as bigint) < nonce) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
 export function checkNonce(window: Pick<NonceWindow, 'used'> | undefined, nonce: bigint): void {
   if (window === undefined) return
   const used = window.used
-  if (used.includes(nonce)) reject(REJECT.nonceReused, `nonce ${nonce} was already used`)
+  if (used[slot(used, nonce)] === nonce) reject(REJECT.nonceReused, `nonce ${nonce} was already used`)
   const lowest = used[0]
   if (used.length >= NONCE_WINDOW && lowest !== undefined && nonce < lowest)
     reject(REJECT.nonceTooLow, `nonce ${nonce} is below the account's window (lowest kept: ${lowest})`)
@@ -20,8 +32,6 @@ export function checkNonce(window: Pick<NonceWindow, 'used'> | undefined, nonce:
 /** Records a nonce that passed checkNonce; keeps the window ascending and bounded. */
 export function useNonce(window: Pick<NonceWindow, 'used'>, nonce: bigint): void {
   const used = window.used
-  let i = used.length
-  while (i > 0 && (used[i - 1] as bigint) > nonce) i--
-  used.splice(i, 0, nonce)
+  used.splice(slot(used, nonce), 0, nonce)
   if (used.length > NONCE_WINDOW) used.shift()
 }
