@@ -44,6 +44,12 @@ describe('bad input is refused with a documented error and changes nothing', () 
   beforeAll(async () => {
     node = await startSequencer({ dataDir: dir.path })
     await feedOracle(node.rpcUrl)
+    // the prices can be visible a moment before their block is committed: take the baseline one block later
+    const fed = await call<{ height: string }>(node.rpcUrl, 'perp_chainInfo')
+    await waitFor('a committed block after the oracle feed', async () => {
+      const i = await call<{ height: string }>(node.rpcUrl, 'perp_chainInfo')
+      return BigInt(i.height) > BigInt(fed.height) + 1n ? true : undefined
+    })
     const info = await call<{ eip712: Eip712Info; stateRoot: string; height: string }>(node.rpcUrl, 'perp_chainInfo')
     eip712 = info.eip712
     rootBefore = info.stateRoot
