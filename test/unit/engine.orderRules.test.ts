@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { State } from '../../engine/index.ts'
-import { markPrice, REJECT } from '../../engine/index.ts'
+import { allLeaves, markPrice, REJECT, stateFromLeaves } from '../../engine/index.ts'
 import {
   ACCOUNTS,
   BTC_60000,
@@ -169,5 +169,29 @@ describe('mark price', () => {
     expect(markPrice(s, 0)).toBe(6_120_000_000_000n)
     btc(s).lastTradePrice = 5_900_000_000_000n // $59,000 within the band: median(60,000, 61,200, 59,000)
     expect(markPrice(s, 0)).toBe(BTC_60000)
+  })
+})
+
+describe('staleness survives a restart', () => {
+  it('a state rebuilt from its leaves keeps the oracle time, so a stale price stays stale', () => {
+    const s = stateFromGenesisFile()
+    const leaves = allLeaves(s).flatMap((w) => (w.value === null ? [] : [[w.key, w.value] as const]))
+    const rebuilt = stateFromLeaves(leaves)
+    expect(rebuilt.markets[0]?.oracleTime).toBe(GENESIS_TIME)
+    expect(run1(rebuilt, buyIoc(C, 1000n), GENESIS_TIME + 30_001n).code).toBe(REJECT.oracleStale)
+  })
+})
+
+describe('maker rebate', () => {
+  it('a negative maker fee pays the maker from the fee pool, rounded toward the pool', () => {
+    const s = stateFromGenesisFile()
+    btc(s).makerFeePpm = -100n // 1 bp rebate; taker still pays 5 bp
+    run(s, [sell(B, 3000n)])
+    const before = subOf(s, B).collateral
+    const r = run1(s, buyIoc(A, 3000n))
+    // quote = 3000 × 6e12 / 1e8 = 180,000,000; rebate = ceil(−18,000) = −18,000; taker fee = 90,000
+    expect(r.events[0]).toMatchObject({ type: 'fill', makerFee: -18_000n, takerFee: 90_000n })
+    expect(subOf(s, B).collateral).toBe(before + 180_000_000n + 18_000n)
+    expect(s.global.feePool).toBe(90_000n - 18_000n)
   })
 })
