@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Address, State, VerifiedTx } from '../engine/index.ts'
-import { applyBlock, decodeMessage, genesisState, parseGenesis } from '../engine/index.ts'
+import { applyBlock, decodeMessage, genesisState, parseGenesis, seededRandom } from '../engine/index.ts'
 import { DEVNET_GENESIS_PATH } from '../node/index.ts'
 import { toJson } from '../rpc/index.ts'
 import type { Row } from './harness.ts'
@@ -14,18 +14,6 @@ import { measure, row } from './harness.ts'
 
 const BLOCK = 1000
 const ACCOUNTS = 1000
-
-/** mulberry32: a small seeded PRNG, so every run replays the same stream. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export function benchGenesis(): State {
   const json = JSON.parse(readFileSync(DEVNET_GENESIS_PATH, 'utf8')) as Record<string, unknown>
@@ -41,7 +29,7 @@ export function benchGenesis(): State {
 }
 
 export class Mix {
-  readonly #rand = prng(7)
+  readonly #rand = seededRandom(7)
   readonly #recent: bigint[][] = Array.from({ length: ACCOUNTS }, () => [])
   #nonce = 0n
 

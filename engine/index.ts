@@ -23,6 +23,7 @@ export type { Address, MessageOf, OracleReportMessage, OrderMessage, TxMessage }
 export { decodeMessage, encodeMessageJson, isTxKind, MessageError, messageAccount, messageNonce } from './messages.ts'
 export { checkNonce, NONCE_WINDOW } from './nonces.ts'
 export { median } from './oracle.ts'
+export { seededRandom } from './prng.ts'
 export type { FractionsInForce } from './riskParams.ts'
 export { fractionsInForce, isqrt, tieredRequirement } from './riskParams.ts'
 export type { SignedTx } from './txCodec.ts'

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Address, BlockResult, State, TxEvent, VerifiedTx } from '../../engine/index.ts'
-import { allLeaves, applyBlock, leafWrites, stateFromLeaves } from '../../engine/index.ts'
+import { allLeaves, applyBlock, leafWrites, seededRandom, stateFromLeaves } from '../../engine/index.ts'
 import { MerkleState, toHex } from '../../state/index.ts'
 import {
   ACCOUNTS,
@@ -27,17 +27,7 @@ import {
   T0,
 } from './helpers/engineFixtures.ts'
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const mulberry32 = seededRandom
 
 interface GenBlock {
   time: bigint
