@@ -38,12 +38,18 @@ export const REJECT = {
 
 export type RejectCode = (typeof REJECT)[keyof typeof REJECT]
 
-/** Thrown inside a transaction handler before any write; applyBlock turns it into a failed receipt. */
+/**
+ * Thrown inside a transaction handler before any write; applyBlock turns it into a failed receipt. A rejection
+ * is an expected outcome, not a bug: no stack trace is captured (it cost as much as a margin check).
+ */
 export class TxRejected extends Error {
   override name = 'TxRejected'
   readonly code: RejectCode
   constructor(code: RejectCode, message: string) {
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(message)
+    Error.stackTraceLimit = limit
     this.code = code
   }
 }

@@ -144,15 +144,15 @@ export function initialMarginWithOrders(
   const buys = new Map<number, bigint>()
   const sells = new Map<number, bigint>()
   let adverse = 0n
-  const orders = [...sub.openOrders].map((id) => state.orders.get(id) as RestingOrder)
-  if (extra !== undefined) orders.push(extra)
-  for (const o of orders) {
+  const count = (o: RestingOrder): void => {
     const m = state.markets[o.market] as Market
     const side = o.isBuy ? buys : sells
     side.set(o.market, (side.get(o.market) ?? 0n) + o.size)
     const worse = o.isBuy ? o.price - m.oraclePrice : m.oraclePrice - o.price
     if (worse > 0n) adverse += mulDivCeil(worse, o.size, m.quoteDivisor)
   }
+  for (const id of sub.openOrders) count(state.orders.get(id) as RestingOrder)
+  if (extra !== undefined) count(extra)
   const cache = new FractionCache(state)
   const marketIds = new Set<number>([...sub.positions.keys(), ...buys.keys(), ...sells.keys()])
   let total = adverse

@@ -24,8 +24,18 @@ export interface FractionsInForce {
   openInterestAddOn: bigint
 }
 
-/** floor(√n) for n ≥ 0 (Newton's method on bigint). */
+let lastSquare = -1n
+let lastRoot = 0n
+
+/** floor(√n) for n ≥ 0 (Newton's method on bigint). The last answer is kept: margin checks ask for the same n. */
 export function isqrt(n: bigint): bigint {
+  if (n === lastSquare) return lastRoot
+  lastRoot = newtonSqrt(n)
+  lastSquare = n
+  return lastRoot
+}
+
+function newtonSqrt(n: bigint): bigint {
   if (n < 2n) return n
   let x = n
   let y = (x + 1n) / 2n

@@ -32,8 +32,12 @@ export function isEmptySubaccount(sub: Subaccount): boolean {
   return true
 }
 
-/** A copy deep enough to try a trade on without touching state. */
-export function cloneSubaccount(sub: Subaccount): Subaccount {
+/**
+ * A copy deep enough to try a trade on without touching state. `shareOrders`: the copy's open-order set is the
+ * original itself (for a dry run that will not change it).
+ */
+export function cloneSubaccount(sub: Subaccount, shareOrders = false): Subaccount {
   const positions = new Map([...sub.positions].map(([id, p]) => [id, { ...p }]))
-  return { ...sub, positions, assets: new Map(sub.assets), openOrders: new Set(sub.openOrders) }
+  const openOrders = shareOrders ? sub.openOrders : new Set(sub.openOrders)
+  return { ...sub, positions, assets: new Map(sub.assets), openOrders }
 }

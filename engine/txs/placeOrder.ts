@@ -90,7 +90,7 @@ function makerGate(state: State, market: Market, stale: boolean): MakerGate {
 
 /** The taker's subaccount as it would be after the plan. */
 function tryPlan(state: State, market: Market, sub: Subaccount, o: OrderMessage, plan: MatchPlan): Subaccount {
-  const after = cloneSubaccount(sub)
+  const after = cloneSubaccount(sub, plan.selfTradeCanceled.length === 0)
   settleFundingOnCopy(state, after)
   for (const x of plan.selfTradeCanceled) after.openOrders.delete(x.id)
   for (const { order, size } of plan.fills) {
