@@ -50,6 +50,38 @@ export function genesisHeader(g: Genesis, stateRoot: Uint8Array): BlockHeader {
   }
 }
 
+/** Height 0: the genesis state with its leaves and commitment, and the genesis block (its hash names the chain). */
+export function genesisBlock(g: Genesis): {
+  block: Block
+  hash: Uint8Array
+  state: State
+  leaves: LeafWrite[]
+  merkle: MerkleState
+} {
+  const state = genesisState(g)
+  const leaves = allLeaves(state)
+  const merkle = new MerkleState()
+  merkle.apply(leaves)
+  const header = genesisHeader(g, merkle.root())
+  return { block: { header, txs: [], signature: new Uint8Array(0) }, hash: blockHash(header), state, leaves, merkle }
+}
+
+/**
+ * Executes a block's transactions on `state` (advanced in place) and its commitment: the one way a block is
+ * executed, by the chain and by replays from genesis (node/replay.ts).
+ */
+export function executeBlock(
+  state: State,
+  merkle: MerkleState,
+  txs: readonly VerifiedTx[],
+  env: { time: bigint; height: bigint },
+): ExecutedBlock {
+  const result = applyBlock(state, { txs }, env)
+  const writes = leafWrites(state, result.dirty)
+  merkle.apply(writes)
+  return { result, writes, stateRoot: merkle.root() }
+}
+
 export class Chain {
   readonly genesis: Genesis
   readonly genesisHash: Uint8Array
@@ -71,25 +103,20 @@ export class Chain {
   }
 
   static async open(genesis: Genesis, store: ChainStore): Promise<Chain> {
-    const initial = genesisState(genesis)
-    const initialLeaves = allLeaves(initial)
-    const initialMerkle = new MerkleState()
-    initialMerkle.apply(initialLeaves)
-    const header = genesisHeader(genesis, initialMerkle.root())
-    const genesisHash = blockHash(header)
-    await store.checkGenesis(genesisHash)
+    const g = genesisBlock(genesis)
+    await store.checkGenesis(g.hash)
     if (store.head === undefined) {
-      const block: Block = { header, txs: [], signature: new Uint8Array(0) }
+      const { header } = g.block
       await store.commit({
-        head: { height: 0n, hash: genesisHash, stateRoot: header.stateRoot, time: header.time },
-        block: encodeBlock(block),
+        head: { height: 0n, hash: g.hash, stateRoot: header.stateRoot, time: header.time },
+        block: encodeBlock(g.block),
         receipts: '[]',
         txHashes: [],
-        leaves: initialLeaves,
+        leaves: g.leaves,
       })
-      return new Chain(genesis, genesisHash, store, initial, initialMerkle)
+      return new Chain(genesis, g.hash, store, g.state, g.merkle)
     }
-    const chain = new Chain(genesis, genesisHash, store, initial, initialMerkle)
+    const chain = new Chain(genesis, g.hash, store, g.state, g.merkle)
     await chain.reload()
     return chain
   }
@@ -114,10 +141,7 @@ export class Chain {
   /** Applies txs on top of the head; state is advanced in place (reload() to undo). */
   execute(txs: readonly VerifiedTx[], time: bigint): ExecutedBlock {
     if (this.#stale) throw new Error('the state is out of step with the store after a failed commit; reload() first')
-    const result = applyBlock(this.state, { txs }, { time, height: this.head.height + 1n })
-    const writes = leafWrites(this.state, result.dirty)
-    this.#merkle.apply(writes)
-    return { result, writes, stateRoot: this.#merkle.root() }
+    return executeBlock(this.state, this.#merkle, txs, { time, height: this.head.height + 1n })
   }
 
   /** The engine's admission rules against the current state at `time` (throws TxRejected). */

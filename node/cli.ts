@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto'
 /**
- * @module The `perpd` command line: devnet, start, init, keys, status. Exits non-zero with a one-line reason
- * on bad arguments; SIGINT / SIGTERM stop every part in reverse order before exit.
+ * @module The `perpd` command line: devnet, start, init, keys, status, export, import, verify. Exits non-zero
+ * with a one-line reason on bad arguments; SIGINT / SIGTERM stop every part in reverse order before exit.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fromHex, toHex } from '../state/index.ts'
+import { ChainStore } from './chainStore.ts'
 import { startDevnet } from './devnet.ts'
 import { devnetKeys, ORACLE_KEY_INDEXES, SEQUENCER_KEY_INDEX } from './devnetKeys.ts'
 import { DEVNET_GENESIS_PATH, loadGenesis } from './genesisFile.ts'
 import { startNode, VERSION } from './node.ts'
+import { verifyStore } from './replay.ts'
 import { addressOfPrivateKey } from './signatures.ts'
+import { exportSnapshot, importSnapshot, storeDirIsEmpty } from './snapshot.ts'
 
 const USAGE = `perpd ${VERSION} — an appchain node for perpetual futures
 
@@ -20,8 +23,14 @@ usage:
   perpd devnet [--data DIR] [--sim on|off] [--rpc-port 8545] [--block-time MS]
       a sequencer and two validators on loopback (RPC 8545, 8546, 8547) with simulated trading
   perpd start --role sequencer|validator --data DIR [--genesis FILE] [--rpc HOST:PORT]
-              [--p2p MULTIADDR] [--bootstrap MULTIADDR ...] [--key-file FILE]
+              [--p2p MULTIADDR] [--bootstrap MULTIADDR ...] [--key-file FILE] [--block-time MS]
       one node; a sequencer needs --key-file (hex private key of genesis.sequencer)
+  perpd export --data DIR --out FILE [--height H] [--genesis FILE]
+      write the state snapshot at height H (default: the head) of a stopped node's data directory
+  perpd import --data DIR --in FILE [--genesis FILE]
+      create a fresh data directory from a snapshot; a node started on it continues from its height
+  perpd verify --data DIR [--genesis FILE]
+      replay a stopped node's stored blocks from genesis and check every root, receipt and leaf
   perpd init --data DIR
       create a data directory with a node key (node.key) for a stable peer id
   perpd keys [--new]
@@ -101,8 +110,12 @@ async function start(args: string[]): Promise<void> {
       p2p: { type: 'string', default: '/ip4/127.0.0.1/tcp/0' },
       bootstrap: { type: 'string', multiple: true, default: [] },
       'key-file': { type: 'string' },
+      'block-time': { type: 'string' },
     },
   })
+  const blockTimeMs = values['block-time'] === undefined ? undefined : Number(values['block-time'])
+  if (blockTimeMs !== undefined && !(Number.isInteger(blockTimeMs) && blockTimeMs >= 10 && blockTimeMs <= 60_000))
+    fail('--block-time takes milliseconds, 10 to 60000')
   if (values.role !== 'sequencer' && values.role !== 'validator') fail('--role must be sequencer or validator')
   if (values.data === undefined) fail('--data DIR is required')
   const dataDir = resolve(values.data)
@@ -119,9 +132,95 @@ async function start(args: string[]): Promise<void> {
     log: print,
     ...(existsSync(nodeKeyPath) ? { p2pKey: readKeyFile(nodeKeyPath) } : {}),
     ...(values['key-file'] !== undefined ? { signingKey: readKeyFile(values['key-file']) } : {}),
+    ...(blockTimeMs !== undefined ? { blockTimeMs } : {}),
   })
   print(`p2p: ${node.p2p.multiaddrs().join(' ')}`)
   onShutdown(node.stop)
+}
+
+function heightArg(v: string | undefined): bigint | undefined {
+  if (v === undefined) return undefined
+  if (!/^[0-9]{1,19}$/.test(v)) fail(`--height takes a block height, got ${v}`)
+  return BigInt(v)
+}
+
+/** The chain store of a data directory: DIR/chain, as `perpd start` lays it out. */
+function chainDir(values: { data?: string | undefined }): string {
+  if (values.data === undefined) fail('--data DIR is required')
+  return join(resolve(values.data), 'chain')
+}
+
+async function openExisting(dir: string): Promise<ChainStore> {
+  if (storeDirIsEmpty(dir)) fail(`${dir} holds no chain`)
+  return ChainStore.open(dir)
+}
+
+async function exportCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      height: { type: 'string' },
+      out: { type: 'string' },
+      genesis: { type: 'string', default: DEVNET_GENESIS_PATH },
+    },
+  })
+  const height = heightArg(values.height)
+  if (values.out === undefined) fail('--out FILE is required')
+  const out = resolve(values.out)
+  const genesis = loadGenesis(values.genesis)
+  const store = await openExisting(chainDir(values))
+  try {
+    const started = Date.now()
+    const { snapshot: s, bytes, replayed } = await exportSnapshot(store, genesis, height)
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(`${out}.partial`, bytes)
+    renameSync(`${out}.partial`, out)
+    print(
+      `exported height ${s.height} (head ${store.head?.height}) root ${toHex(s.stateRoot)}: ${s.leaves.length} leaves, ` +
+        `${bytes.length} bytes, ${replayed ? `replayed from genesis in ${Date.now() - started} ms` : 'from the stored head'} → ${out}`,
+    )
+  } finally {
+    await store.close()
+  }
+}
+
+async function importCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      in: { type: 'string' },
+      genesis: { type: 'string', default: DEVNET_GENESIS_PATH },
+    },
+  })
+  if (values.in === undefined) fail('--in FILE is required')
+  const dir = chainDir(values)
+  const genesis = loadGenesis(values.genesis)
+  const s = await importSnapshot(dir, genesis, readFileSync(resolve(values.in)))
+  print(
+    `imported height ${s.height} root ${toHex(s.stateRoot)} (${s.leaves.length} leaves) into ${dir}; ` +
+      'a node started on it asks its peers for the blocks after that height',
+  )
+}
+
+async function verifyCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, genesis: { type: 'string', default: DEVNET_GENESIS_PATH } },
+  })
+  const genesis = loadGenesis(values.genesis)
+  const store = await openExisting(chainDir(values))
+  try {
+    const started = Date.now()
+    const r = await verifyStore(store, genesis)
+    print(
+      `ok: ${r.height} blocks and ${r.transactions} transactions replayed from genesis to root ${toHex(r.stateRoot)}; ` +
+        `${r.leaves} leaves equal the replay (${Date.now() - started} ms)`,
+    )
+  } finally {
+    await store.close()
+  }
 }
 
 function init(args: string[]): void {
@@ -200,6 +299,12 @@ async function main(): Promise<void> {
       return keys(rest)
     case 'status':
       return status(rest)
+    case 'export':
+      return exportCommand(rest)
+    case 'import':
+      return importCommand(rest)
+    case 'verify':
+      return verifyCommand(rest)
     case '--version':
     case 'version':
       return print(VERSION)

@@ -24,7 +24,8 @@ export const DEFAULT_MAX_BATCH = 100
 
 export function buildRpcServer(backend: RpcBackend, opts: RpcServerOptions = {}): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
-  const app = Fastify({ bodyLimit, logger: false })
+  // forceCloseConnections: stopping a node must not wait for a client's keep-alive connection to time out (72 s)
+  const app = Fastify({ bodyLimit, logger: false, forceCloseConnections: true })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body))
   app.setErrorHandler((err, _req, reply) => {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { FailPoint } from '../../node/failPoints.ts'
 import type { PerpNode } from '../../node/index.ts'
 import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
 
@@ -32,6 +33,9 @@ export interface TestNodeOptions {
   blockTimeMs?: number
   p2pPort?: number
   bootstrap?: string[]
+  /** test hook between the steps of a commit (node/failPoints.ts) */
+  failPoint?: FailPoint
+  log?: (msg: string) => void
 }
 
 export async function startSequencer(o: TestNodeOptions): Promise<PerpNode> {
@@ -46,6 +50,8 @@ export async function startSequencer(o: TestNodeOptions): Promise<PerpNode> {
     p2pKey: SEQUENCER_P2P_KEY,
     signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
     blockTimeMs: o.blockTimeMs ?? 100,
+    ...(o.failPoint !== undefined ? { failPoint: o.failPoint } : {}),
+    ...(o.log !== undefined ? { log: o.log } : {}),
   })
 }
 
@@ -59,6 +65,8 @@ export async function startValidator(o: TestNodeOptions): Promise<PerpNode> {
     p2pListen: ['/ip4/127.0.0.1/tcp/0'],
     bootstrap: o.bootstrap ?? [],
     blockTimeMs: o.blockTimeMs ?? 100,
+    ...(o.failPoint !== undefined ? { failPoint: o.failPoint } : {}),
+    ...(o.log !== undefined ? { log: o.log } : {}),
   })
 }
 
