@@ -12,6 +12,7 @@ import { touchCollateral } from './dirty.ts'
 import { InvariantViolation } from './errors.ts'
 import { abs, min, mulDivCeil, PPM } from './fixedPoint.ts'
 import { settleFunding } from './funding.ts'
+import { adjustExposure } from './margin.ts'
 import { dropOrder } from './restingOrders.ts'
 import type { Market, Position, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
 import { subaccountId } from './types.ts'
@@ -88,6 +89,7 @@ export function settleFill(
   trade(state, market, seller, -size, quote, dirty)
   market.lastTradePrice = price
 
+  adjustExposure(state, makerSub, maker, maker.size, maker.size - size)
   maker.size -= size
   if (maker.size === 0n) dropOrder(state, maker, dirty)
   else dirty.orders.set(maker.id, maker.market)

@@ -314,6 +314,7 @@ export function genesisState(g: Genesis): State {
     risk: { ...g.risk },
     assets: g.assets.map((a) => ({ ...a })),
     withdrawals: new Map(),
+    priceEpoch: 0,
     expiries: [],
     markets,
     books: markets.map(() => emptyBook()),

@@ -400,6 +400,7 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
     assets: head.assets,
     withdrawals,
     expiries: [],
+    priceEpoch: 0,
     global: head.global,
     markets,
     books: markets.map(() => emptyBook()),

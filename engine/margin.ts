@@ -14,7 +14,7 @@ import { abs, max, mulDivCeil, mulDivFloor, PPM } from './fixedPoint.ts'
 import { fundingDue } from './funding.ts'
 import type { FractionsInForce } from './riskParams.ts'
 import { fractionsInForce, tieredRequirement } from './riskParams.ts'
-import type { CollateralAsset, Market, RestingOrder, State, Subaccount } from './types.ts'
+import type { CollateralAsset, Market, OrderExposure, RestingOrder, State, Subaccount } from './types.ts'
 
 export function positionValue(market: Market, size: bigint): bigint {
   return mulDivFloor(size, market.oraclePrice, market.quoteDivisor)
@@ -129,6 +129,51 @@ export function positionInitialMargin(state: State, sub: Subaccount): bigint {
   return positionsRequirement(state, sub, 'initial')
 }
 
+/** Adds one order's size to its side; returns its adverse-price loss (0 unless priced worse than the oracle). */
+function addToExposure(state: State, buys: Map<number, bigint>, sells: Map<number, bigint>, o: RestingOrder): bigint {
+  const side = o.isBuy ? buys : sells
+  side.set(o.market, (side.get(o.market) ?? 0n) + o.size)
+  return adverseLoss(state, o, o.size)
+}
+
+function adverseLoss(state: State, o: RestingOrder, size: bigint): bigint {
+  const m = state.markets[o.market] as Market
+  const worse = o.isBuy ? o.price - m.oraclePrice : m.oraclePrice - o.price
+  return worse > 0n ? mulDivCeil(worse, size, m.quoteDivisor) : 0n
+}
+
+/**
+ * Keeps a subaccount's exposure memo exact when one of its resting orders goes from `before` to `after` size
+ * (added: 0 → size, removed: size → 0, partly filled). A memo of an older price epoch is dropped instead.
+ */
+export function adjustExposure(state: State, sub: Subaccount, o: RestingOrder, before: bigint, after: bigint): void {
+  const memo = sub.exposure
+  if (memo === undefined) return
+  if (memo.epoch !== state.priceEpoch) {
+    sub.exposure = undefined
+    return
+  }
+  const side = o.isBuy ? memo.buys : memo.sells
+  side.set(o.market, (side.get(o.market) ?? 0n) + after - before)
+  memo.adverse += adverseLoss(state, o, after) - adverseLoss(state, o, before)
+}
+
+/**
+ * The resting orders' sizes per side and market and their adverse-price loss, memoized on the subaccount: kept
+ * exact as its orders change (adjustExposure) and recomputed after an oracle price changes (state.priceEpoch).
+ */
+export function orderExposure(state: State, sub: Subaccount): OrderExposure {
+  const cached = sub.exposure
+  if (cached !== undefined && cached.epoch === state.priceEpoch) return cached
+  const buys = new Map<number, bigint>()
+  const sells = new Map<number, bigint>()
+  let adverse = 0n
+  for (const id of sub.openOrders) adverse += addToExposure(state, buys, sells, state.orders.get(id) as RestingOrder)
+  const exposure = { epoch: state.priceEpoch, buys, sells, adverse }
+  sub.exposure = exposure
+  return exposure
+}
+
 /**
  * Initial margin counting resting orders as if they all filled: per market, the worst-case size is
  * max(|size + open buys|, |size − open sells|), valued at the oracle price; plus, for every resting order priced
@@ -141,18 +186,13 @@ export function initialMarginWithOrders(
   /** an order about to rest, not yet in state */
   extra?: RestingOrder,
 ): bigint {
-  const buys = new Map<number, bigint>()
-  const sells = new Map<number, bigint>()
-  let adverse = 0n
-  const count = (o: RestingOrder): void => {
-    const m = state.markets[o.market] as Market
-    const side = o.isBuy ? buys : sells
-    side.set(o.market, (side.get(o.market) ?? 0n) + o.size)
-    const worse = o.isBuy ? o.price - m.oraclePrice : m.oraclePrice - o.price
-    if (worse > 0n) adverse += mulDivCeil(worse, o.size, m.quoteDivisor)
+  const memo = orderExposure(state, sub)
+  let { adverse, buys, sells } = memo
+  if (extra !== undefined) {
+    buys = new Map(buys)
+    sells = new Map(sells)
+    adverse += addToExposure(state, buys, sells, extra)
   }
-  for (const id of sub.openOrders) count(state.orders.get(id) as RestingOrder)
-  if (extra !== undefined) count(extra)
   const cache = new FractionCache(state)
   const marketIds = new Set<number>([...sub.positions.keys(), ...buys.keys(), ...sells.keys()])
   let total = adverse

@@ -100,6 +100,7 @@ export function aggregateOracle(state: State, tally: OracleTally, env: BlockEnv,
     dirty.markets.add(id)
     if (confirmsOrWithinBand(state, market, price, env.time)) {
       setOraclePrice(market, price, env.time)
+      state.priceEpoch += 1
       market.pendingOraclePrice = 0n
       market.pendingOracleTime = 0n
       events.push({ type: 'oraclePrice', market: id, price, reports: prices.length })

@@ -5,6 +5,7 @@
  */
 import { insertOrder, removeOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
+import { adjustExposure } from './margin.ts'
 import { emptySubaccount } from './subaccounts.ts'
 import type { Book, RestingOrder, State, TxEvent } from './types.ts'
 import { clientOrderKey, subaccountId } from './types.ts'
@@ -34,6 +35,7 @@ export function addResting(state: State, order: RestingOrder): void {
   const sub = state.subaccounts.get(id) ?? emptySubaccount(order.address, order.subaccount)
   state.subaccounts.set(id, sub)
   sub.openOrders.add(order.id)
+  adjustExposure(state, sub, order, 0n, order.size)
   if (order.expiresAt !== 0n) {
     const entry = { expiresAt: order.expiresAt, id: order.id }
     state.expiries.splice(expirySlot(state, entry), 0, entry)
@@ -45,7 +47,11 @@ export function dropOrder(state: State, order: RestingOrder, dirty: Dirty): void
   removeOrder(state.books[order.market] as Book, order)
   state.orders.delete(order.id)
   state.ordersByClientId.delete(clientOrderKey(order.address, order.subaccount, order.market, order.clientId))
-  state.subaccounts.get(subaccountId(order.address, order.subaccount))?.openOrders.delete(order.id)
+  const owner = state.subaccounts.get(subaccountId(order.address, order.subaccount))
+  if (owner !== undefined) {
+    owner.openOrders.delete(order.id)
+    adjustExposure(state, owner, order, order.size, 0n)
+  }
   if (order.expiresAt !== 0n) {
     const at = expirySlot(state, order)
     if (state.expiries[at]?.id === order.id) state.expiries.splice(at, 1)

@@ -39,5 +39,12 @@ export function isEmptySubaccount(sub: Subaccount): boolean {
 export function cloneSubaccount(sub: Subaccount, shareOrders = false): Subaccount {
   const positions = new Map([...sub.positions].map(([id, p]) => [id, { ...p }]))
   const openOrders = shareOrders ? sub.openOrders : new Set(sub.openOrders)
-  return { ...sub, positions, assets: new Map(sub.assets), openOrders }
+  // the exposure memo describes the open-order set: it carries over only when the set is shared
+  return {
+    ...sub,
+    positions,
+    assets: new Map(sub.assets),
+    openOrders,
+    exposure: shareOrders ? sub.exposure : undefined,
+  }
 }

@@ -151,6 +151,18 @@ export interface Subaccount {
   assets: Map<number, bigint>
   /** ids of this subaccount's resting orders (derived from the book, not encoded) */
   openOrders: Set<bigint>
+  /** memo of what its resting orders add to initial margin (margin.ts); derived, never encoded */
+  exposure?: OrderExposure | undefined
+}
+
+/** Resting orders' contribution to initial margin, valid while `epoch` equals the state's priceEpoch. */
+export interface OrderExposure {
+  epoch: number
+  /** open buy and sell size per market, size units */
+  buys: Map<number, bigint>
+  sells: Map<number, bigint>
+  /** Σ adverse-price loss of orders priced worse than the oracle, USDC units */
+  adverse: bigint
 }
 
 export interface RestingOrder {
@@ -267,6 +279,8 @@ export interface State {
   nonces: Map<Address, NonceWindow>
   /** by withdrawal id */
   withdrawals: Map<bigint, PendingWithdrawal>
+  /** bumped whenever an oracle price changes: invalidates order exposure memos (derived, not encoded) */
+  priceEpoch: number
   /** resting orders with an expiry, ascending by (expiresAt, id); derived from orders, not encoded */
   expiries: { expiresAt: bigint; id: bigint }[]
   global: Global

@@ -20,7 +20,7 @@ import { REJECT, reject } from '../errors.ts'
 import { flatPosition, quoteAmount, settleFill, tradePosition } from '../fills.ts'
 import { abs, max, mulDivCeil, PPM } from '../fixedPoint.ts'
 import { settleFundingOnCopy } from '../funding.ts'
-import { equity, haircutEquity, initialMarginWithOrders, maintenanceMargin } from '../margin.ts'
+import { equity, haircutEquity, initialMarginWithOrders, maintenanceMargin, orderExposure } from '../margin.ts'
 import type { MakerGate, MatchPlan } from '../matching.ts'
 import { crosses, planMatch } from '../matching.ts'
 import type { OrderMessage } from '../messages.ts'
@@ -90,7 +90,10 @@ function makerGate(state: State, market: Market, stale: boolean): MakerGate {
 
 /** The taker's subaccount as it would be after the plan. */
 function tryPlan(state: State, market: Market, sub: Subaccount, o: OrderMessage, plan: MatchPlan): Subaccount {
-  const after = cloneSubaccount(sub, plan.selfTradeCanceled.length === 0)
+  const shareOrders = plan.selfTradeCanceled.length === 0
+  // fill the memo on the subaccount itself, so the copy shares it and the next order finds it
+  if (shareOrders) orderExposure(state, sub)
+  const after = cloneSubaccount(sub, shareOrders)
   settleFundingOnCopy(state, after)
   for (const x of plan.selfTradeCanceled) after.openOrders.delete(x.id)
   for (const { order, size } of plan.fills) {
