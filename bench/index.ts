@@ -9,8 +9,9 @@ import { engineReplayRows } from './engineReplay.ts'
 import type { Row } from './harness.ts'
 import { machine, printTable } from './harness.ts'
 import { signatureRows } from './signatures.ts'
+import { stateTreeRows } from './stateTree.ts'
 
-const rows: Row[] = [...signatureRows(), ...engineReplayRows()]
+const rows: Row[] = [...signatureRows(), ...engineReplayRows(), ...(await stateTreeRows())]
 printTable(rows)
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json')
 writeFileSync(out, `${JSON.stringify({ machine: machine(), rows }, null, 2)}\n`)

@@ -8,3 +8,19 @@ export type { KeyPrefix } from './keys.ts'
 export { globalKey, KEY_PREFIX, marketKey, noncesKey, orderKey, subaccountKey, withdrawalKey } from './keys.ts'
 export type { LeafWrite } from './merkle.ts'
 export { EMPTY_ROOT, leafHash, MerkleState, merkleRoot } from './merkle.ts'
+export type { TreeCommit, TreeNodeWrite, TreeOptions } from './smt.ts'
+export {
+  DEFAULT_KEEP_HEIGHTS,
+  proveAt,
+  rootAt,
+  SparseMerkleTree,
+  TREE_RECORD,
+  TreeUnavailableError,
+  treeNodeKey,
+  treeRootKey,
+  treeStaleKey,
+} from './smt.ts'
+export type { StateProof } from './smtProof.ts'
+export { decodeProof, EMPTY_TREE_ROOT, encodeProof, statePath, verifyProof } from './smtProof.ts'
+export type { HashingBackend } from './treeHash.ts'
+export { hashingBackend, initHashing, smtInnerHash, smtLeafHash, treeKeccak } from './treeHash.ts'
