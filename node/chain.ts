@@ -21,13 +21,18 @@ import {
   stateFromLeaves,
 } from '../engine/index.ts'
 import { toJson } from '../rpc/index.ts'
-import type { LeafWrite } from '../state/index.ts'
-import { bytesEqual, EMPTY_ROOT, MerkleState, toHex } from '../state/index.ts'
+import type { LeafWrite, TreeNodeWrite } from '../state/index.ts'
+import { bytesEqual, EMPTY_ROOT, SparseMerkleTree, toHex } from '../state/index.ts'
 import type { ChainStore, Head } from './chainStore.ts'
+
+/** Heights whose roots and proofs the node keeps; older tree nodes are pruned. */
+export const KEEP_HEIGHTS = 128
 
 export interface ExecutedBlock {
   result: BlockResult
   writes: LeafWrite[]
+  /** the state tree's records of this height, written in the same batch */
+  nodeWrites: TreeNodeWrite[]
   stateRoot: Uint8Array
 }
 
@@ -56,14 +61,22 @@ export function genesisBlock(g: Genesis): {
   hash: Uint8Array
   state: State
   leaves: LeafWrite[]
-  merkle: MerkleState
+  tree: SparseMerkleTree
+  nodeWrites: TreeNodeWrite[]
 } {
   const state = genesisState(g)
   const leaves = allLeaves(state)
-  const merkle = new MerkleState()
-  merkle.apply(leaves)
-  const header = genesisHeader(g, merkle.root())
-  return { block: { header, txs: [], signature: new Uint8Array(0) }, hash: blockHash(header), state, leaves, merkle }
+  const tree = SparseMerkleTree.empty({ keepHeights: KEEP_HEIGHTS })
+  const { root, nodeWrites } = tree.commit(0n, leaves)
+  const header = genesisHeader(g, root)
+  return {
+    block: { header, txs: [], signature: new Uint8Array(0) },
+    hash: blockHash(header),
+    state,
+    leaves,
+    tree,
+    nodeWrites,
+  }
 }
 
 /**
@@ -72,14 +85,14 @@ export function genesisBlock(g: Genesis): {
  */
 export function executeBlock(
   state: State,
-  merkle: MerkleState,
+  tree: SparseMerkleTree,
   txs: readonly VerifiedTx[],
   env: { time: bigint; height: bigint },
 ): ExecutedBlock {
   const result = applyBlock(state, { txs }, env)
   const writes = leafWrites(state, result.dirty)
-  merkle.apply(writes)
-  return { result, writes, stateRoot: merkle.root() }
+  const { root, nodeWrites } = tree.commit(env.height, writes)
+  return { result, writes, nodeWrites, stateRoot: root }
 }
 
 export class Chain {
@@ -88,18 +101,24 @@ export class Chain {
   readonly domainSep: Uint8Array
   readonly store: ChainStore
   state: State
-  #merkle: MerkleState
+  #tree: SparseMerkleTree
   /** set when a commit failed and the state could not yet be rebuilt from the store */
   #stale = false
   readonly #listeners: ((b: CommittedBlock) => void)[] = []
 
-  private constructor(genesis: Genesis, genesisHash: Uint8Array, store: ChainStore, state: State, merkle: MerkleState) {
+  private constructor(
+    genesis: Genesis,
+    genesisHash: Uint8Array,
+    store: ChainStore,
+    state: State,
+    tree: SparseMerkleTree,
+  ) {
     this.genesis = genesis
     this.genesisHash = genesisHash
     this.domainSep = domainSeparator(genesis.chainId)
     this.store = store
     this.state = state
-    this.#merkle = merkle
+    this.#tree = tree
   }
 
   static async open(genesis: Genesis, store: ChainStore): Promise<Chain> {
@@ -113,10 +132,11 @@ export class Chain {
         receipts: '[]',
         txHashes: [],
         leaves: g.leaves,
+        treeNodes: g.nodeWrites,
       })
-      return new Chain(genesis, g.hash, store, g.state, g.merkle)
+      return new Chain(genesis, g.hash, store, g.state, g.tree)
     }
-    const chain = new Chain(genesis, g.hash, store, g.state, g.merkle)
+    const chain = new Chain(genesis, g.hash, store, g.state, g.tree)
     await chain.reload()
     return chain
   }
@@ -129,19 +149,20 @@ export class Chain {
   async reload(): Promise<void> {
     await this.store.refreshHead()
     const leaves = await this.store.leaves()
-    const merkle = new MerkleState()
-    merkle.apply(leaves.map(([key, value]) => ({ key, value })))
-    if (!bytesEqual(merkle.root(), this.head.stateRoot))
-      throw new Error(`stored state does not hash to the stored root at height ${this.head.height}`)
+    const tree = SparseMerkleTree.fromNodeRecords(await this.store.treeRecords(), this.head.height, {
+      keepHeights: KEEP_HEIGHTS,
+    })
+    if (!bytesEqual(tree.root, this.head.stateRoot))
+      throw new Error(`stored state tree does not hash to the stored root at height ${this.head.height}`)
     this.state = stateFromLeaves(leaves)
-    this.#merkle = merkle
+    this.#tree = tree
     this.#stale = false
   }
 
   /** Applies txs on top of the head; state is advanced in place (reload() to undo). */
   execute(txs: readonly VerifiedTx[], time: bigint): ExecutedBlock {
     if (this.#stale) throw new Error('the state is out of step with the store after a failed commit; reload() first')
-    return executeBlock(this.state, this.#merkle, txs, { time, height: this.head.height + 1n })
+    return executeBlock(this.state, this.#tree, txs, { time, height: this.head.height + 1n })
   }
 
   /** The engine's admission rules against the current state at `time` (throws TxRejected). */
@@ -165,6 +186,7 @@ export class Chain {
         receipts: JSON.stringify(toJson(executed.result.receipts)),
         txHashes: executed.result.receipts.map((r) => r.hash),
         leaves: executed.writes,
+        treeNodes: executed.nodeWrites,
       })
     } catch (e) {
       this.#stale = true

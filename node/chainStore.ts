@@ -5,9 +5,19 @@
  * a power loss as well as for `kill -9`, and nothing is reported as included before it is on disk.
  */
 import { Level } from 'level'
-import type { LeafWrite } from '../state/index.ts'
+import type { LeafWrite, TreeNodeWrite } from '../state/index.ts'
 import { bytesEqual, Reader, Writer } from '../state/index.ts'
-import { baseKey, blockKey, DB_PREFIX, genesisKey, headKey, leafDbKey, receiptsKey, txIndexKey } from './dbKeys.ts'
+import {
+  baseKey,
+  blockKey,
+  DB_PREFIX,
+  genesisKey,
+  headKey,
+  leafDbKey,
+  receiptsKey,
+  treeDbKey,
+  txIndexKey,
+} from './dbKeys.ts'
 import type { FailPoint, FailPointName } from './failPoints.ts'
 
 export interface Head {
@@ -25,6 +35,8 @@ export interface HeightCommit {
   receipts: string
   txHashes: readonly Uint8Array[]
   leaves: readonly LeafWrite[]
+  /** the state tree's node records written (or deleted, value null) at this height */
+  treeNodes: readonly TreeNodeWrite[]
   /** only when importing a snapshot into an empty store: the chain identity and where history starts */
   imported?: { genesisHash: Uint8Array }
 }
@@ -119,6 +131,10 @@ export class ChainStore {
         if (leaf.value === null) batch.del(leafDbKey(leaf.key))
         else batch.put(leafDbKey(leaf.key), leaf.value)
       }
+      for (const node of c.treeNodes) {
+        if (node.value === null) batch.del(treeDbKey(node.key))
+        else batch.put(treeDbKey(node.key), node.value)
+      }
       if (c.imported !== undefined) {
         batch.put(genesisKey, c.imported.genesisHash)
         batch.put(baseKey, new Writer(8).u64(height).finish())
@@ -154,6 +170,25 @@ export class ChainStore {
     if (raw === undefined) return undefined
     const r = new Reader(raw)
     return { height: r.u64(), index: r.u32() }
+  }
+
+  /** Every state tree record as [treeKey, value] (to rebuild the tree at the head). */
+  async treeRecords(): Promise<[Uint8Array, Uint8Array][]> {
+    const out: [Uint8Array, Uint8Array][] = []
+    const gte = Uint8Array.of(DB_PREFIX.tree)
+    const lt = Uint8Array.of(DB_PREFIX.tree + 1)
+    for await (const [key, value] of this.#db.iterator({ gte, lt })) out.push([key.subarray(1), value])
+    return out
+  }
+
+  /** One state tree record (for proofs at a kept height). */
+  async treeRecord(treeKey: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#db.get(treeDbKey(treeKey))
+  }
+
+  /** The current value of one state leaf. */
+  async leaf(stateKey: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#db.get(leafDbKey(stateKey))
   }
 
   /** Every state leaf as [stateKey, value]. */

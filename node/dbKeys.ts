@@ -21,6 +21,8 @@ export const DB_PREFIX = {
    * genesis. Blocks, receipts and tx index entries exist from this height up; state before it does not.
    */
   base: 0x07,
+  /** state tree node records (state/smt.ts keys: height-versioned nodes, roots, stale lists) */
+  tree: 0x08,
 } as const
 
 export const headKey = Uint8Array.of(DB_PREFIX.head)
@@ -34,5 +36,12 @@ export function leafDbKey(stateKey: Uint8Array): Uint8Array {
   const out = new Uint8Array(stateKey.length + 1)
   out[0] = DB_PREFIX.leaf
   out.set(stateKey, 1)
+  return out
+}
+
+export function treeDbKey(treeKey: Uint8Array): Uint8Array {
+  const out = new Uint8Array(treeKey.length + 1)
+  out[0] = DB_PREFIX.tree
+  out.set(treeKey, 1)
   return out
 }

@@ -10,7 +10,7 @@
 import type { Block, BlockHeader, Genesis, State } from '../engine/index.ts'
 import { blockHash, decodeBlock, domainSeparator, txRoot } from '../engine/index.ts'
 import { toJson } from '../rpc/index.ts'
-import type { LeafWrite, MerkleState } from '../state/index.ts'
+import type { LeafWrite, SparseMerkleTree } from '../state/index.ts'
 import { bytesEqual, fromHex, toHex } from '../state/index.ts'
 import { executeBlock, genesisBlock } from './chain.ts'
 import type { ChainStore } from './chainStore.ts'
@@ -37,7 +37,7 @@ export class Replay {
   state: State
   header: BlockHeader
   hash: Uint8Array
-  readonly #merkle: MerkleState
+  readonly #tree: SparseMerkleTree
   readonly #leaves = new Map<string, LeafWrite>()
 
   constructor(genesis: Genesis) {
@@ -48,7 +48,7 @@ export class Replay {
     this.state = g.state
     this.header = g.block.header
     this.hash = g.hash
-    this.#merkle = g.merkle
+    this.#tree = g.tree
     this.#keep(g.leaves)
   }
 
@@ -66,7 +66,7 @@ export class Replay {
   }
 
   root(): Uint8Array {
-    return this.#merkle.root()
+    return this.#tree.root
   }
 
   /** Every leaf as [stateKey, value], sorted by key (byte order). */
@@ -95,7 +95,7 @@ export class Replay {
       result,
       writes,
       stateRoot: root,
-    } = executeBlock(this.state, this.#merkle, txs, { time: h.time, height: h.height })
+    } = executeBlock(this.state, this.#tree, txs, { time: h.time, height: h.height })
     this.#keep(writes)
     if (!bytesEqual(root, h.stateRoot))
       throw new ReplayError(`${at}: replayed state root ${toHex(root)}, header says ${toHex(h.stateRoot)}`)

@@ -25,8 +25,8 @@ import {
   TxRejected,
 } from '../engine/index.ts'
 import type { HealthReport, Json, RpcBackend } from '../rpc/index.ts'
-import { appError, isAppErrorReason, toJson } from '../rpc/index.ts'
-import { fromHex, toHex } from '../state/index.ts'
+import { appError, invalidParams, isAppErrorReason, toJson } from '../rpc/index.ts'
+import { encodeProof, fromHex, proveAt, subaccountKey, toHex, verifyProof } from '../state/index.ts'
 import type { Chain } from './chain.ts'
 import type { Mempool } from './mempool.ts'
 import { MempoolFull } from './mempool.ts'
@@ -177,6 +177,27 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
       })
     },
 
+    async proof(address, subaccount, tag) {
+      const key = subaccountKey(fromHex(address), subaccount)
+      // the leaf and the proof must come from the same height: a block committed in between is retried
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const head = chain.head
+        if (tag !== 'latest' && tag !== head.height)
+          throw invalidParams(`height: proofs are served at the latest height (${head.height}) for now`, 'height')
+        const value = (await chain.store.leaf(key)) ?? null
+        const proof = await proveAt((k) => chain.store.treeRecord(k), head.height, key)
+        if (chain.head.height !== head.height || !verifyProof(head.stateRoot, key, value, proof)) continue
+        return toJson({
+          height: head.height,
+          stateRoot: head.stateRoot,
+          key,
+          value,
+          proof: encodeProof(proof),
+          kind: proof.kind,
+        })
+      }
+      throw appError('NODE_NOT_READY', 'the chain advanced while proving; try again')
+    },
     blockNumber: () => chain.head.height,
     health: () => init.health(),
   }

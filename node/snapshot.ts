@@ -28,8 +28,8 @@
 import { readdirSync } from 'node:fs'
 import type { Genesis } from '../engine/index.ts'
 import { blockHash, decodeBlock, domainSeparator, stateFromLeaves, txRoot } from '../engine/index.ts'
-import { bytesEqual, CodecError, fromHex, keccak256, MerkleState, Reader, toHex, Writer } from '../state/index.ts'
-import { Chain, genesisBlock } from './chain.ts'
+import { bytesEqual, CodecError, fromHex, keccak256, Reader, SparseMerkleTree, toHex, Writer } from '../state/index.ts'
+import { Chain, genesisBlock, KEEP_HEIGHTS } from './chain.ts'
 import type { Head } from './chainStore.ts'
 import { ChainStore } from './chainStore.ts'
 import { replayStore } from './replay.ts'
@@ -144,10 +144,9 @@ export function verifySnapshot(s: Snapshot, genesis: Genesis): void {
     receipts.some((r, i) => (r as { hash?: unknown }).hash !== hashes[i])
   )
     throw new SnapshotError("the receipts are not the block's")
-  const merkle = new MerkleState()
-  merkle.apply(s.leaves.map(([key, value]) => ({ key, value })))
-  if (!bytesEqual(merkle.root(), s.stateRoot))
-    throw new SnapshotError(`the leaves hash to ${toHex(merkle.root())}, not to the state root ${toHex(s.stateRoot)}`)
+  const root = SparseMerkleTree.fromLeaves(s.leaves, s.height).root
+  if (!bytesEqual(root, s.stateRoot))
+    throw new SnapshotError(`the leaves hash to ${toHex(root)}, not to the state root ${toHex(s.stateRoot)}`)
   try {
     stateFromLeaves(s.leaves)
   } catch (e) {
@@ -203,9 +202,8 @@ export async function exportSnapshot(store: ChainStore, genesis: Genesis, height
     const h = store.head as Head
     if (h.height !== target && height !== undefined) break
     const leaves = (await store.leaves()).sort(([a], [b]) => Buffer.compare(a, b))
-    const merkle = new MerkleState()
-    merkle.apply(leaves.map(([key, value]) => ({ key, value })))
-    if (bytesEqual(merkle.root(), h.stateRoot)) snapshot = await snapshotAt(h, leaves)
+    if (bytesEqual(SparseMerkleTree.fromLeaves(leaves, h.height).root, h.stateRoot))
+      snapshot = await snapshotAt(h, leaves)
   }
   const replayed = snapshot === undefined
   if (snapshot === undefined) {
@@ -248,6 +246,7 @@ export async function importSnapshot(dir: string, genesis: Genesis, bytes: Uint8
       receipts: s.receipts,
       txHashes: (JSON.parse(s.receipts) as { hash: string }[]).map((r) => fromHex(r.hash)),
       leaves: s.leaves.map(([key, value]) => ({ key, value })),
+      treeNodes: SparseMerkleTree.fromLeaves(s.leaves, s.height, { keepHeights: KEEP_HEIGHTS }).fullNodeWrites(),
       imported: { genesisHash: s.genesisHash },
     })
     await Chain.open(genesis, store)

@@ -22,6 +22,7 @@ export interface RpcBackend {
   account(address: string, subaccount: number): Json
   transaction(hash: string): Promise<Json>
   block(height: bigint | 'latest'): Promise<Json>
+  proof(address: string, subaccount: number, height: bigint | 'latest'): Promise<Json>
   blockNumber(): bigint
   health(): HealthReport
 }

@@ -46,6 +46,10 @@ export const METHODS: Readonly<Record<string, MethodHandler>> = {
     const [tag] = paramList(params, 1)
     return b.block(blockTag(tag, 'height'))
   },
+  perp_proof: (params, b) => {
+    const [addr, sub, tag] = paramList(params, 3)
+    return b.proof(address(addr, 'address'), uint(sub, 'subaccount', 2 ** 32 - 1, 0), blockTag(tag, 'height'))
+  },
   eth_chainId: noParams((b) => `0x${b.chainId.toString(16)}`),
   net_version: noParams((b) => String(b.chainId)),
   web3_clientVersion: noParams((b) => b.clientVersion),

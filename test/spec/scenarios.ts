@@ -11,7 +11,7 @@ import type { Address, TxKind, VerifiedTx } from '../../engine/index.ts'
 import { allLeaves, applyBlock, decodeMessage, genesisState, leafWrites, parseGenesis } from '../../engine/index.ts'
 import type { Json } from '../../rpc/index.ts'
 import { toJson } from '../../rpc/index.ts'
-import { MerkleState, toHex } from '../../state/index.ts'
+import { SparseMerkleTree, toHex } from '../../state/index.ts'
 import { commandArb, commandsToBlocks } from '../property/engineModel.ts'
 
 export interface WireTx {
@@ -35,8 +35,9 @@ export interface Outcome {
 
 export function runScenario(s: Scenario): Outcome[] {
   const state = genesisState(parseGenesis(s.genesis))
-  const merkle = new MerkleState()
-  merkle.apply(allLeaves(state))
+  // the node's commitment (node/chain.ts): the sparse Merkle tree, genesis leaves committed at height 0
+  const tree = SparseMerkleTree.empty()
+  tree.commit(0n, allLeaves(state))
   let n = 0
   return s.blocks.map((block, i) => {
     const txs = block.txs.map((t) => {
@@ -50,10 +51,10 @@ export function runScenario(s: Scenario): Outcome[] {
     })
     const height = BigInt(i + 1)
     const result = applyBlock(state, { txs }, { time: BigInt(block.time), height })
-    merkle.apply(leafWrites(state, result.dirty))
+    const { root } = tree.commit(height, leafWrites(state, result.dirty))
     return {
       height: height.toString(),
-      stateRoot: toHex(merkle.root()),
+      stateRoot: toHex(root),
       receipts: toJson(result.receipts),
       events: toJson(result.events),
     }
