@@ -41,7 +41,7 @@ import type {
   State,
   Subaccount,
 } from './types.ts'
-import { clientOrderKey, subaccountId } from './types.ts'
+import { subaccountId } from './types.ts'
 
 const address = (w: Writer, a: Address): Writer => w.fixed(fromHex(a), 20)
 const readAddress = (r: Reader): Address => toHex(r.fixed(20))

@@ -25,7 +25,7 @@ import type { LeafWrite, TreeNodeWrite } from '../state/index.ts'
 import { bytesEqual, EMPTY_ROOT, SparseMerkleTree, toHex } from '../state/index.ts'
 import type { ChainStore, Head } from './chainStore.ts'
 
-/** Heights whose roots and proofs the node keeps; older tree nodes are pruned. */
+/** Heights whose roots and proofs the node keeps by default (`--keep-heights`); older tree nodes are pruned. */
 export const KEEP_HEIGHTS = 128
 
 export interface ExecutedBlock {
@@ -56,7 +56,10 @@ export function genesisHeader(g: Genesis, stateRoot: Uint8Array): BlockHeader {
 }
 
 /** Height 0: the genesis state with its leaves and commitment, and the genesis block (its hash names the chain). */
-export function genesisBlock(g: Genesis): {
+export function genesisBlock(
+  g: Genesis,
+  keepHeights = KEEP_HEIGHTS,
+): {
   block: Block
   hash: Uint8Array
   state: State
@@ -66,7 +69,7 @@ export function genesisBlock(g: Genesis): {
 } {
   const state = genesisState(g)
   const leaves = allLeaves(state)
-  const tree = SparseMerkleTree.empty({ keepHeights: KEEP_HEIGHTS })
+  const tree = SparseMerkleTree.empty({ keepHeights })
   const { root, nodeWrites } = tree.commit(0n, leaves)
   const header = genesisHeader(g, root)
   return {
@@ -98,6 +101,8 @@ export function executeBlock(
 export class Chain {
   readonly genesis: Genesis
   readonly genesisHash: Uint8Array
+  /** heights whose tree nodes (roots and proofs) are kept */
+  readonly keepHeights: number
   readonly domainSep: Uint8Array
   readonly store: ChainStore
   state: State
@@ -112,7 +117,9 @@ export class Chain {
     store: ChainStore,
     state: State,
     tree: SparseMerkleTree,
+    keepHeights: number,
   ) {
+    this.keepHeights = keepHeights
     this.genesis = genesis
     this.genesisHash = genesisHash
     this.domainSep = domainSeparator(genesis.chainId)
@@ -121,8 +128,8 @@ export class Chain {
     this.#tree = tree
   }
 
-  static async open(genesis: Genesis, store: ChainStore): Promise<Chain> {
-    const g = genesisBlock(genesis)
+  static async open(genesis: Genesis, store: ChainStore, keepHeights = KEEP_HEIGHTS): Promise<Chain> {
+    const g = genesisBlock(genesis, keepHeights)
     await store.checkGenesis(g.hash)
     if (store.head === undefined) {
       const { header } = g.block
@@ -134,9 +141,9 @@ export class Chain {
         leaves: g.leaves,
         treeNodes: g.nodeWrites,
       })
-      return new Chain(genesis, g.hash, store, g.state, g.tree)
+      return new Chain(genesis, g.hash, store, g.state, g.tree, keepHeights)
     }
-    const chain = new Chain(genesis, g.hash, store, g.state, g.tree)
+    const chain = new Chain(genesis, g.hash, store, g.state, g.tree, keepHeights)
     await chain.reload()
     return chain
   }
@@ -150,7 +157,7 @@ export class Chain {
     await this.store.refreshHead()
     const leaves = await this.store.leaves()
     const tree = SparseMerkleTree.fromNodeRecords(await this.store.treeRecords(), this.head.height, {
-      keepHeights: KEEP_HEIGHTS,
+      keepHeights: this.keepHeights,
     })
     if (!bytesEqual(tree.root, this.head.stateRoot))
       throw new Error(`stored state tree does not hash to the stored root at height ${this.head.height}`)

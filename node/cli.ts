@@ -24,7 +24,9 @@ usage:
       a sequencer and two validators on loopback (RPC 8545, 8546, 8547) with simulated trading
   perpd start --role sequencer|validator --data DIR [--genesis FILE] [--rpc HOST:PORT]
               [--p2p MULTIADDR] [--bootstrap MULTIADDR ...] [--key-file FILE] [--block-time MS]
-      one node; a sequencer needs --key-file (hex private key of genesis.sequencer)
+              [--keep-heights N]
+      one node; a sequencer needs --key-file (hex private key of genesis.sequencer); --keep-heights: how many
+      recent heights keep their state roots and proofs (default 128)
   perpd export --data DIR --out FILE [--height H] [--genesis FILE]
       write the state snapshot at height H (default: the head) of a stopped node's data directory
   perpd import --data DIR --in FILE [--genesis FILE]
@@ -111,8 +113,12 @@ async function start(args: string[]): Promise<void> {
       bootstrap: { type: 'string', multiple: true, default: [] },
       'key-file': { type: 'string' },
       'block-time': { type: 'string' },
+      'keep-heights': { type: 'string' },
     },
   })
+  const keepHeights = values['keep-heights'] === undefined ? undefined : Number(values['keep-heights'])
+  if (keepHeights !== undefined && !(Number.isInteger(keepHeights) && keepHeights >= 1 && keepHeights <= 1_000_000))
+    fail('--keep-heights takes a number of heights, 1 to 1000000')
   const blockTimeMs = values['block-time'] === undefined ? undefined : Number(values['block-time'])
   if (blockTimeMs !== undefined && !(Number.isInteger(blockTimeMs) && blockTimeMs >= 10 && blockTimeMs <= 60_000))
     fail('--block-time takes milliseconds, 10 to 60000')
@@ -133,6 +139,7 @@ async function start(args: string[]): Promise<void> {
     ...(existsSync(nodeKeyPath) ? { p2pKey: readKeyFile(nodeKeyPath) } : {}),
     ...(values['key-file'] !== undefined ? { signingKey: readKeyFile(values['key-file']) } : {}),
     ...(blockTimeMs !== undefined ? { blockTimeMs } : {}),
+    ...(keepHeights !== undefined ? { keepHeights } : {}),
   })
   print(`p2p: ${node.p2p.multiaddrs().join(' ')}`)
   onShutdown(node.stop)

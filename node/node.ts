@@ -37,6 +37,8 @@ export interface NodeConfig {
   /** the sequencer's block-signing key; must match genesis.sequencer */
   signingKey?: Uint8Array
   blockTimeMs?: number
+  /** heights whose state roots and proofs are kept (default 128) */
+  keepHeights?: number
   mempoolCapacity?: number
   maxTxsPerBlock?: number
   log?: (msg: string) => void
@@ -80,7 +82,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
     stack.length = 0
   }
   try {
-    const chain = await Chain.open(config.genesis, store)
+    const chain = await Chain.open(config.genesis, store, config.keepHeights)
     const mempool = new Mempool(config.mempoolCapacity ?? DEFAULT_MEMPOOL_CAPACITY)
     let follower: Follower | undefined
     let lastBlockAt = now()

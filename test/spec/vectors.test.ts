@@ -18,7 +18,7 @@ describe('golden vectors', () => {
       const vector = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Scenario & { outcomes: Outcome[] }
       const outcomes = runScenario(vector)
       expect(outcomes.length).toBe(vector.outcomes.length)
-      outcomes.forEach((o, i) => expect(o).toEqual(vector.outcomes[i]))
+      for (const [i, o] of outcomes.entries()) expect(o).toEqual(vector.outcomes[i])
     })
   }
 })
