@@ -33,6 +33,8 @@ export interface Row {
   ratio: number
   target?: string
   note?: string
+  /** what the figures count: per second unless a row says otherwise (e.g. ' MB', ' B') */
+  unit?: string
 }
 
 export function row(benchmark: string, subject: Measurement, reference: Measurement, extra: Partial<Row> = {}): Row {
@@ -50,8 +52,8 @@ export function printTable(rows: Row[]): void {
   console.log(`machine: ${m.cores} cores, ${m.cpu}, Node ${m.node}\n`)
   const lines = rows.map((r) => [
     r.benchmark,
-    `${r.subject.name}: ${fmt(r.subject.opsPerSec)}/s`,
-    `${r.reference.name}: ${fmt(r.reference.opsPerSec)}/s`,
+    `${r.subject.name}: ${fmt(r.subject.opsPerSec)}${r.unit ?? '/s'}`,
+    `${r.reference.name}: ${fmt(r.reference.opsPerSec)}${r.unit ?? '/s'}`,
     `${r.ratio.toFixed(2)}×`,
     r.target ?? '',
   ])

@@ -247,6 +247,7 @@ async function sizeRows(n: number): Promise<Row[]> {
   const m = await mptPhase(n, blocks)
   const rows: Row[] = [
     row(`memory of the tree @ ${label} leaves (MB, lower is better)`, figure('SMT', s.memMb), figure('MPT', m.memMb), {
+      unit: ' MB',
       target: '1M accounts within 4 GB RSS (whole node)',
       note:
         `heap + off-heap after a full GC. Process RSS after the SMT phase (with the ${label} input leaves): ` +
@@ -259,6 +260,7 @@ async function sizeRows(n: number): Promise<Row[]> {
       figure('SMT', s.memberBytes),
       figure('MPT', m.memberBytes),
       {
+        unit: ' B',
         target: '≤ 0.33',
         note:
           `SMT: canonical encodeProof bytes; MPT: sum of its RLP nodes (no list framing). Non-membership: SMT ` +
