@@ -69,7 +69,36 @@ function deductions(floors: bigint[], fractions: bigint[]): bigint[] {
   return out
 }
 
+/**
+ * The last result per market, reused while every input is the same (margin checks ask many times a block).
+ * A market's tiers are replaced, never edited in place, so the array itself stands for them.
+ */
+const memo = new WeakMap<Market, { inputs: unknown[]; result: FractionsInForce }>()
+
+function inputsOf(m: Market): unknown[] {
+  return [
+    m.marginTiers,
+    m.varianceEwma,
+    m.longOpenInterest,
+    m.volatilityReference,
+    m.volatilityScaleFloor,
+    m.volatilityScaleCap,
+    m.openInterestLower,
+    m.openInterestUpper,
+    m.openInterestImf,
+  ]
+}
+
 export function fractionsInForce(m: Market): FractionsInForce {
+  const inputs = inputsOf(m)
+  const cached = memo.get(m)
+  if (cached !== undefined && cached.inputs.every((v, i) => v === inputs[i])) return cached.result
+  const result = computeFractions(m)
+  memo.set(m, { inputs, result })
+  return result
+}
+
+function computeFractions(m: Market): FractionsInForce {
   const volatility = volatilityScale(m)
   const addOn = openInterestAddOn(m)
   const floors = m.marginTiers.map((t) => t.notionalFloor)
