@@ -4,6 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { seededRandom } from '../engine/index.ts'
 import type { LeafWrite } from '../state/index.ts'
 import type { Measurement } from './harness.ts'
 
@@ -91,17 +92,8 @@ export function figure(name: string, value: number): Measurement {
   return { name, opsPerSec: value, ops: 0, ms: 0 }
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG (engine/prng.ts). */
+export const prng = seededRandom
 
 /** A subaccount-like state key: 0x03 ‖ 20-byte address ‖ u32 subaccount, from a counter. */
 export function stateKey(i: number): Uint8Array {

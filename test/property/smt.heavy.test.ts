@@ -6,6 +6,7 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../../engine/index.ts'
 import type { LeafWrite, StateProof, TreeNodeWrite } from '../../state/index.ts'
 import {
   concatBytes,
@@ -24,16 +25,7 @@ const unhex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.slice(2),
 const bit = (p: Uint8Array, i: number): number => ((p[i >> 3] as number) >> (7 - (i & 7))) & 1
 const ZERO = new Uint8Array(32)
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = seededRandom
 
 /** Reference root by the definition, over a key(hex) → value map. */
 function referenceRoot(entries: Map<string, Uint8Array>): Uint8Array {

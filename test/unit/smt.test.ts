@@ -3,6 +3,7 @@
  * from the node store), and the two keccak backends agreeing.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
+import { seededRandom } from '../../engine/index.ts'
 import type { LeafWrite, TreeNodeWrite } from '../../state/index.ts'
 import {
   concatBytes,
@@ -51,17 +52,7 @@ function referenceRoot(entries: Map<string, Uint8Array>): Uint8Array {
   return sub(leaves, 0)
 }
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = seededRandom
 
 function applyStore(store: Map<string, Uint8Array>, writes: TreeNodeWrite[]): void {
   for (const w of writes) {
