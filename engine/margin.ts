@@ -24,23 +24,6 @@ export function notional(market: Market, size: bigint): bigint {
   return mulDivCeil(abs(size), market.oraclePrice, market.quoteDivisor)
 }
 
-/** Fractions in force per market, computed once per account evaluation. */
-class FractionCache {
-  readonly #state: State
-  readonly #byMarket = new Map<number, FractionsInForce>()
-  constructor(state: State) {
-    this.#state = state
-  }
-  get(id: number): FractionsInForce {
-    let f = this.#byMarket.get(id)
-    if (f === undefined) {
-      f = fractionsInForce(this.#state.markets[id] as Market)
-      this.#byMarket.set(id, f)
-    }
-    return f
-  }
-}
-
 export function positionRequirement(market: Market, size: bigint, kind: 'initial' | 'maintenance'): bigint {
   return tieredRequirement(fractionsInForce(market), notional(market, size), kind)
 }
@@ -113,10 +96,11 @@ export function withdrawalShortfall(state: State, after: Subaccount): string | u
 }
 
 function positionsRequirement(state: State, sub: Subaccount, kind: 'initial' | 'maintenance'): bigint {
-  const cache = new FractionCache(state)
   let total = 0n
-  for (const [id, p] of sub.positions)
-    total += tieredRequirement(cache.get(id), notional(state.markets[id] as Market, p.size), kind)
+  for (const [id, p] of sub.positions) {
+    const m = state.markets[id] as Market
+    total += tieredRequirement(fractionsInForce(m), notional(m, p.size), kind)
+  }
   return total
 }
 
@@ -193,15 +177,16 @@ export function initialMarginWithOrders(
     sells = new Map(sells)
     adverse += addToExposure(state, buys, sells, extra)
   }
-  const cache = new FractionCache(state)
-  const marketIds = new Set<number>([...sub.positions.keys(), ...buys.keys(), ...sells.keys()])
-  let total = adverse
-  for (const id of [...marketIds].sort((a, b) => a - b)) {
+  // a sum over markets: the order of the terms does not matter
+  const initialFor = (id: number, size: bigint): bigint => {
     const m = state.markets[id] as Market
-    const size = sub.positions.get(id)?.size ?? 0n
     const worst = max(abs(size + (buys.get(id) ?? 0n)), abs(size - (sells.get(id) ?? 0n)))
-    total += tieredRequirement(cache.get(id), notional(m, worst), 'initial')
+    return tieredRequirement(fractionsInForce(m), notional(m, worst), 'initial')
   }
+  let total = adverse
+  for (const [id, p] of sub.positions) total += initialFor(id, p.size)
+  for (const id of buys.keys()) if (!sub.positions.has(id)) total += initialFor(id, 0n)
+  for (const id of sells.keys()) if (!sub.positions.has(id) && !buys.has(id)) total += initialFor(id, 0n)
   return total
 }
 

@@ -146,6 +146,8 @@ function checkLimits(
   const worst = max(abs(now), abs(now + rest))
   if (worst > market.maxPositionSize && worst > abs(before))
     reject(REJECT.positionLimit, `position would reach ${worst}, above the maximum ${market.maxPositionSize}`)
+  // fills raise open interest by at most their size: only a plan that could reach the cap is computed exactly
+  if (market.longOpenInterest + plan.filled <= market.openInterestCap) return
   const long = longOpenInterestAfter(state, market, sub, o.isBuy, plan)
   if (long > market.openInterestCap && long > market.longOpenInterest)
     reject(REJECT.openInterestCap, `open interest would reach ${long}, above the cap ${market.openInterestCap}`)
