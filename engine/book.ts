@@ -31,8 +31,11 @@ export function sideOf(book: Book, isBuy: boolean): PriceLevel[] {
 export function insertOrder(book: Book, order: RestingOrder): void {
   const levels = sideOf(book, order.isBuy)
   const i = findLevel(levels, order.price, order.isBuy)
-  if (i >= 0) (levels[i] as PriceLevel).orders.push(order)
-  else levels.splice(-i - 1, 0, { price: order.price, orders: [order] })
+  if (i >= 0) {
+    const level = levels[i] as PriceLevel
+    level.orders.push(order)
+    level.size += order.size
+  } else levels.splice(-i - 1, 0, { price: order.price, orders: [order], size: order.size })
 }
 
 export function removeOrder(book: Book, order: RestingOrder): void {
@@ -41,21 +44,34 @@ export function removeOrder(book: Book, order: RestingOrder): void {
   if (i < 0) return
   const level = levels[i] as PriceLevel
   const at = level.orders.findIndex((o) => o.id === order.id)
-  if (at >= 0) level.orders.splice(at, 1)
+  if (at >= 0) {
+    level.orders.splice(at, 1)
+    level.size -= order.size
+  }
   if (level.orders.length === 0) levels.splice(i, 1)
+}
+
+/** Records that a resting order's size falls by `by` (a partial or whole fill), keeping its level's total. */
+export function reduceOrder(book: Book, order: RestingOrder, by: bigint): void {
+  const levels = sideOf(book, order.isBuy)
+  const i = findLevel(levels, order.price, order.isBuy)
+  if (i >= 0) (levels[i] as PriceLevel).size -= by
 }
 
 export function bestPrice(book: Book, isBuy: boolean): bigint | undefined {
   return sideOf(book, isBuy)[0]?.price
 }
 
-/** Aggregated [price, size] per level, best first, resting orders with expiresAt ≤ time left out. */
+/**
+ * Aggregated [price, size] per level, best first. Orders with expiresAt ≤ the block time are swept at the start
+ * of that block, so a level's total is what can still trade; `time` guards a view taken between blocks.
+ */
 export function depth(book: Book, isBuy: boolean, levels: number, time: bigint): [bigint, bigint][] {
   const out: [bigint, bigint][] = []
   for (const level of sideOf(book, isBuy)) {
     if (out.length >= levels) break
-    let size = 0n
-    for (const o of level.orders) if (o.expiresAt === 0n || o.expiresAt > time) size += o.size
+    let size = level.size
+    for (const o of level.orders) if (o.expiresAt !== 0n && o.expiresAt <= time) size -= o.size
     if (size > 0n) out.push([level.price, size])
   }
   return out

@@ -7,6 +7,7 @@
  * fee      = ceil(quote × feePpm / PPM)                           against the payer
  */
 
+import { reduceOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
 import { touchCollateral } from './dirty.ts'
 import { InvariantViolation } from './errors.ts'
@@ -14,7 +15,7 @@ import { abs, min, mulDivCeil, PPM } from './fixedPoint.ts'
 import { settleFunding } from './funding.ts'
 import { adjustExposure } from './margin.ts'
 import { dropOrder } from './restingOrders.ts'
-import type { Market, Position, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
+import type { Book, Market, Position, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
 import { subaccountId } from './types.ts'
 
 export function quoteAmount(market: Market, size: bigint, price: bigint): bigint {
@@ -90,6 +91,7 @@ export function settleFill(
   market.lastTradePrice = price
 
   adjustExposure(state, makerSub, maker, maker.size, maker.size - size)
+  reduceOrder(state.books[market.id] as Book, maker, size)
   maker.size -= size
   if (maker.size === 0n) dropOrder(state, maker, dirty)
   else dirty.orders.set(maker.id, maker.market)

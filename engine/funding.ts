@@ -55,14 +55,12 @@ export function settleFundingOnCopy(state: State, copy: Subaccount): void {
 export function impactPrice(levels: PriceLevel[], notional: bigint, quoteDivisor: bigint): bigint | undefined {
   let size = 0n
   let quote = 0n
-  walk: for (const level of levels) {
-    for (const o of level.orders) {
-      if (quote >= notional) break walk
-      const orderQuote = (o.size * level.price) / quoteDivisor
-      const take = orderQuote <= notional - quote ? o.size : ((notional - quote) * quoteDivisor) / level.price
-      size += take
-      quote += (take * level.price) / quoteDivisor
-    }
+  for (const level of levels) {
+    if (quote >= notional) break
+    const levelQuote = (level.size * level.price) / quoteDivisor
+    const take = levelQuote <= notional - quote ? level.size : ((notional - quote) * quoteDivisor) / level.price
+    size += take
+    quote += (take * level.price) / quoteDivisor
   }
   return size === 0n ? undefined : (quote * quoteDivisor) / size
 }

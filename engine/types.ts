@@ -184,6 +184,8 @@ export interface PriceLevel {
   price: bigint
   /** FIFO: time priority is the order of arrival at this level */
   orders: RestingOrder[]
+  /** Σ remaining size of the level's orders, size units (kept by book.ts) */
+  size: bigint
 }
 
 export interface Book {

@@ -6,7 +6,8 @@
  * - collateral is conserved: Σ collateral + fee pool + pending withdrawals + insurance + Σ funding balances is
  *   what genesis started with;
  * - per market, long open interest = short open interest = Σ long sizes = Σ |short sizes| over all positions;
- * - no book is crossed, every resting order is on the lot and indexed by its owner;
+ * - no book is crossed, every level's total is the sum of its orders, every resting order is on the lot and
+ *   indexed by its owner;
  * - a subaccount with no position, order or asset holds collateral ≥ 0 (no bad debt without a liquidation);
  * - a twin state fed the same blocks, and a state rebuilt from leaves midway, commit to the same root.
  */
@@ -137,6 +138,12 @@ export function checkInvariantsByScan(state: State, expectedTotal: bigint): void
     const bid = book?.bids[0]?.price
     const ask = book?.asks[0]?.price
     if (bid !== undefined && ask !== undefined && bid >= ask) throw new Error(`${m.symbol} book crossed`)
+    for (const level of [...(book?.bids ?? []), ...(book?.asks ?? [])]) {
+      let sum = 0n
+      for (const o of level.orders) sum += o.size
+      if (sum !== level.size || level.orders.length === 0)
+        throw new Error(`${m.symbol} level ${level.price} total ${level.size} ≠ ${sum}`)
+    }
   }
   for (const o of state.orders.values()) {
     const m = state.markets[o.market]
