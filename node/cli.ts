@@ -295,6 +295,7 @@ async function status(args: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2)
+  if (rest.includes('--help') || rest.includes('-h')) return print(USAGE)
   switch (command) {
     case 'devnet':
       return devnet(rest)
