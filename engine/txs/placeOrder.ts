@@ -88,8 +88,17 @@ function makerGate(state: State, market: Market, stale: boolean): MakerGate {
   }
 }
 
-/** The taker's subaccount as it would be after the plan. */
+function fundingSettled(state: State, sub: Subaccount): boolean {
+  for (const [id, p] of sub.positions) if (p.fundingIndex !== (state.markets[id] as Market).fundingIndex) return false
+  return true
+}
+
+/**
+ * The taker's subaccount as it would be after the plan, for reading only. An order that only rests (no fills,
+ * no self-trade cancels) on settled funding changes nothing yet: the subaccount itself is that state.
+ */
 function tryPlan(state: State, market: Market, sub: Subaccount, o: OrderMessage, plan: MatchPlan): Subaccount {
+  if (plan.fills.length === 0 && plan.selfTradeCanceled.length === 0 && fundingSettled(state, sub)) return sub
   const shareOrders = plan.selfTradeCanceled.length === 0
   // fill the memo on the subaccount itself, so the copy shares it and the next order finds it
   if (shareOrders) orderExposure(state, sub)
