@@ -198,22 +198,24 @@ export class Load {
     const ref = this.#prices[m.id] as bigint
     const bps = BigInt(2 + Math.floor(this.#rand() * 80))
     const price = this.#snap(isBuy ? ref - (ref * bps) / 10_000n : ref + (ref * bps) / 10_000n, m, !isBuy)
-    return [
-      await this.#sign(a, 'order', {
-        account: a.address,
-        subaccount: 0,
-        market: m.id,
-        isBuy,
-        price,
-        size: this.#size(m),
-        timeInForce: 0,
-        reduceOnly: false,
-        postOnly: true,
-        clientId: nonce,
-        nonce,
-        expiresAt: 0n,
-      }),
-    ]
+    return [await this.#order(a, m, { isBuy, price, timeInForce: 0, postOnly: true, clientId: nonce, nonce })]
+  }
+
+  /** A signed order of a random size; the rest of the fields as given. */
+  #order(
+    a: PrivateKeyAccount,
+    m: MarketInfo,
+    o: { isBuy: boolean; price: bigint; timeInForce: number; postOnly: boolean; clientId: bigint; nonce: bigint },
+  ) {
+    return this.#sign(a, 'order', {
+      account: a.address,
+      subaccount: 0,
+      market: m.id,
+      size: this.#size(m),
+      reduceOnly: false,
+      expiresAt: 0n,
+      ...o,
+    })
   }
 
   async #takerTx(a: PrivateKeyAccount) {
@@ -222,20 +224,7 @@ export class Load {
     const ref = this.#prices[m.id] as bigint
     const price = this.#snap(isBuy ? ref + (ref * 30n) / 10_000n : ref - (ref * 30n) / 10_000n, m, isBuy)
     return [
-      await this.#sign(a, 'order', {
-        account: a.address,
-        subaccount: 0,
-        market: m.id,
-        isBuy,
-        price,
-        size: this.#size(m),
-        timeInForce: 1,
-        reduceOnly: false,
-        postOnly: false,
-        clientId: 0n,
-        nonce: this.#nonce++,
-        expiresAt: 0n,
-      }),
+      await this.#order(a, m, { isBuy, price, timeInForce: 1, postOnly: false, clientId: 0n, nonce: this.#nonce++ }),
     ]
   }
 
