@@ -7,22 +7,28 @@
  * 3. the nonce is unused (nonces.ts).
  */
 import { REJECT, reject } from './errors.ts'
-import type { UserTxMessage } from './messages.ts'
+import type { TxMessage } from './messages.ts'
 import { checkNonce } from './nonces.ts'
 import { isEmptySubaccount, readSubaccount } from './subaccounts.ts'
 import type { State, VerifiedTx } from './types.ts'
 
-/** The subaccount a message acts on; ApproveAgent acts for the whole account, checked on subaccount 0. */
-function actingSubaccount(m: UserTxMessage): number {
-  if ('subaccount' in m) return m.subaccount
-  if ('fromSubaccount' in m) return m.fromSubaccount
-  return 0
+/** The subaccount a transaction acts on; ApproveAgent acts for the whole account, checked on subaccount 0. */
+function actingSubaccount(tx: Exclude<TxMessage, { kind: 'oracleReport' }>): number {
+  // by kind, not by probing fields: one shape check per kind keeps this site monomorphic
+  switch (tx.kind) {
+    case 'transfer':
+      return tx.message.fromSubaccount
+    case 'approveAgent':
+      return 0
+    default:
+      return tx.message.subaccount
+  }
 }
 
-export function authorize(state: State, tx: VerifiedTx & { message: UserTxMessage }): void {
+export function authorize(state: State, tx: VerifiedTx & Exclude<TxMessage, { kind: 'oracleReport' }>): void {
   const m = tx.message
   if (tx.signer !== m.account) reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${m.account}`)
-  const sub = actingSubaccount(m)
+  const sub = actingSubaccount(tx)
   if (isEmptySubaccount(readSubaccount(state, m.account, sub)))
     reject(REJECT.accountNotFound, `${m.account} has nothing in subaccount ${sub} (deposit first)`)
   checkNonce(state.nonces.get(m.account), m.nonce)

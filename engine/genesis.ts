@@ -332,7 +332,6 @@ export function genesisState(g: Genesis): State {
       ]),
     ),
     orders: new Map(),
-    ordersByClientId: new Map(),
     nonces: new Map(),
     global: {
       nextOrderId: 1n,

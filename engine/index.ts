@@ -24,6 +24,7 @@ export { decodeMessage, encodeMessageJson, isTxKind, MessageError, messageAccoun
 export { checkNonce, NONCE_WINDOW } from './nonces.ts'
 export { median } from './oracle.ts'
 export { seededRandom } from './prng.ts'
+export { restingByClientId } from './restingOrders.ts'
 export type { FractionsInForce } from './riskParams.ts'
 export { fractionsInForce, isqrt, tieredRequirement } from './riskParams.ts'
 export type { SignedTx } from './txCodec.ts'

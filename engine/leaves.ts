@@ -406,7 +406,6 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
     books: markets.map(() => emptyBook()),
     subaccounts,
     orders: new Map(),
-    ordersByClientId: new Map(),
     nonces,
   }
   orders.sort((a, b) => (a.id < b.id ? -1 : 1))

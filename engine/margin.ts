@@ -12,7 +12,6 @@
  */
 import { abs, max, mulDivCeil, mulDivFloor, PPM } from './fixedPoint.ts'
 import { fundingDue } from './funding.ts'
-import type { FractionsInForce } from './riskParams.ts'
 import { fractionsInForce, tieredRequirement } from './riskParams.ts'
 import type { CollateralAsset, Market, OrderExposure, RestingOrder, State, Subaccount } from './types.ts'
 
@@ -170,23 +169,25 @@ export function initialMarginWithOrders(
   /** an order about to rest, not yet in state */
   extra?: RestingOrder,
 ): bigint {
-  const memo = orderExposure(state, sub)
-  let { adverse, buys, sells } = memo
-  if (extra !== undefined) {
-    buys = new Map(buys)
-    sells = new Map(sells)
-    adverse += addToExposure(state, buys, sells, extra)
-  }
+  const { adverse, buys, sells } = orderExposure(state, sub)
+  // the extra order joins its side in its market only: added where that term is formed, no copy of the maps
+  const extraBuy = extra?.isBuy === true ? extra.size : 0n
+  const extraSell = extra?.isBuy === false ? extra.size : 0n
   // a sum over markets: the order of the terms does not matter
   const initialFor = (id: number, size: bigint): bigint => {
     const m = state.markets[id] as Market
-    const worst = max(abs(size + (buys.get(id) ?? 0n)), abs(size - (sells.get(id) ?? 0n)))
+    const mine = extra?.market === id
+    const openBuys = (buys.get(id) ?? 0n) + (mine ? extraBuy : 0n)
+    const openSells = (sells.get(id) ?? 0n) + (mine ? extraSell : 0n)
+    const worst = max(abs(size + openBuys), abs(size - openSells))
     return tieredRequirement(fractionsInForce(m), notional(m, worst), 'initial')
   }
-  let total = adverse
+  let total = adverse + (extra === undefined ? 0n : adverseLoss(state, extra, extra.size))
   for (const [id, p] of sub.positions) total += initialFor(id, p.size)
   for (const id of buys.keys()) if (!sub.positions.has(id)) total += initialFor(id, 0n)
   for (const id of sells.keys()) if (!sub.positions.has(id) && !buys.has(id)) total += initialFor(id, 0n)
+  if (extra !== undefined && !sub.positions.has(extra.market) && !buys.has(extra.market) && !sells.has(extra.market))
+    total += initialFor(extra.market, 0n)
   return total
 }
 

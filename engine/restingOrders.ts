@@ -1,14 +1,15 @@
 /**
  * @module The one place that adds and removes resting orders, keeping every index in step: the book, orders
- * by id and by client id, the owner's open orders, and the expiry index (ascending by (expiresAt, id)), which
+ * by id, the owner's open orders and its orders by (market, clientId), and the expiry index (ascending by (expiresAt, id)), which
  * sweepExpired walks at the start of each block.
  */
 import { insertOrder, removeOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
 import { adjustExposure } from './margin.ts'
+import type { Address } from './messages.ts'
 import { emptySubaccount } from './subaccounts.ts'
-import type { Book, RestingOrder, State, TxEvent } from './types.ts'
-import { clientOrderKey, subaccountId } from './types.ts'
+import type { Book, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
+import { subaccountId } from './types.ts'
 
 function expiryBefore(a: { expiresAt: bigint; id: bigint }, b: { expiresAt: bigint; id: bigint }): boolean {
   return a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.id < b.id)
@@ -26,15 +27,36 @@ function expirySlot(state: State, x: { expiresAt: bigint; id: bigint }): number 
   return lo
 }
 
+/** The id of the order a subaccount has resting in `market` under `clientId`, if any. */
+export function restingByClientId(
+  state: State,
+  address: Address,
+  subaccount: number,
+  market: number,
+  clientId: bigint,
+): bigint | undefined {
+  return state.subaccounts.get(subaccountId(address, subaccount))?.clientOrders?.get(market)?.get(clientId)
+}
+
+function indexClientId(sub: Subaccount, order: RestingOrder): void {
+  sub.clientOrders ??= new Map()
+  let byClientId = sub.clientOrders.get(order.market)
+  if (byClientId === undefined) {
+    byClientId = new Map()
+    sub.clientOrders.set(order.market, byClientId)
+  }
+  byClientId.set(order.clientId, order.id)
+}
+
 /** Indexes a resting order everywhere (a new order, or one rebuilt from leaves in id order). */
 export function addResting(state: State, order: RestingOrder): void {
   state.orders.set(order.id, order)
-  state.ordersByClientId.set(clientOrderKey(order.address, order.subaccount, order.market, order.clientId), order.id)
   insertOrder(state.books[order.market] as Book, order)
   const id = subaccountId(order.address, order.subaccount)
   const sub = state.subaccounts.get(id) ?? emptySubaccount(order.address, order.subaccount)
   state.subaccounts.set(id, sub)
   sub.openOrders.add(order.id)
+  indexClientId(sub, order)
   adjustExposure(state, sub, order, 0n, order.size)
   if (order.expiresAt !== 0n) {
     const entry = { expiresAt: order.expiresAt, id: order.id }
@@ -46,10 +68,11 @@ export function addResting(state: State, order: RestingOrder): void {
 export function dropOrder(state: State, order: RestingOrder, dirty: Dirty): void {
   removeOrder(state.books[order.market] as Book, order)
   state.orders.delete(order.id)
-  state.ordersByClientId.delete(clientOrderKey(order.address, order.subaccount, order.market, order.clientId))
-  const owner = state.subaccounts.get(subaccountId(order.address, order.subaccount))
+  const ownerId = subaccountId(order.address, order.subaccount)
+  const owner = state.subaccounts.get(ownerId)
   if (owner !== undefined) {
     owner.openOrders.delete(order.id)
+    owner.clientOrders?.get(order.market)?.delete(order.clientId)
     adjustExposure(state, owner, order, order.size, 0n)
   }
   if (order.expiresAt !== 0n) {
@@ -57,7 +80,7 @@ export function dropOrder(state: State, order: RestingOrder, dirty: Dirty): void
     if (state.expiries[at]?.id === order.id) state.expiries.splice(at, 1)
   }
   // the owner's leaf may exist only because of its orders (no collateral, no position): re-encode it
-  dirty.subaccounts.add(subaccountId(order.address, order.subaccount))
+  dirty.subaccounts.add(ownerId)
   dirty.orders.set(order.id, order.market)
 }
 

@@ -153,6 +153,8 @@ export interface Subaccount {
   openOrders: Set<bigint>
   /** memo of what its resting orders add to initial margin (margin.ts); derived, never encoded */
   exposure?: OrderExposure | undefined
+  /** its resting orders' ids by market, then clientId (restingOrders.ts); derived, never encoded */
+  clientOrders?: Map<number, Map<bigint, bigint>> | undefined
 }
 
 /** Resting orders' contribution to initial margin, valid while `epoch` equals the state's priceEpoch. */
@@ -276,8 +278,6 @@ export interface State {
   subaccounts: Map<string, Subaccount>
   /** by order id */
   orders: Map<bigint, RestingOrder>
-  /** by clientOrderKey(address, subaccount, market, clientId) */
-  ordersByClientId: Map<string, bigint>
   nonces: Map<Address, NonceWindow>
   /** by withdrawal id */
   withdrawals: Map<bigint, PendingWithdrawal>
@@ -346,10 +346,27 @@ export function isIsolated(subaccount: number): boolean {
   return subaccount >= FIRST_ISOLATED_SUBACCOUNT
 }
 
-export function subaccountId(address: Address, subaccount: number): string {
-  return `${address}:${subaccount}`
-}
+/**
+ * Subaccount ids are interned: a freshly built `${address}:${n}` costs a concatenation, a flattening and a
+ * hash on every Map lookup (about 0.4 µs measured, several times per transaction), while one string object
+ * keeps its hash. A pure memo, so results never depend on it; bounded by clearing it when full.
+ */
+const interned = new Map<string, string[]>()
+const MAX_INTERNED_ADDRESSES = 1 << 21
+/** Subaccount numbers below this are interned (covers the cross range and the first isolated ones). */
+const INTERNED_SUBACCOUNTS = 256
 
-export function clientOrderKey(address: Address, subaccount: number, market: number, clientId: bigint): string {
-  return `${address}:${subaccount}:${market}:${clientId}`
+export function subaccountId(address: Address, subaccount: number): string {
+  if (subaccount >= INTERNED_SUBACCOUNTS) return `${address}:${subaccount}`
+  let row = interned.get(address)
+  if (row === undefined) {
+    if (interned.size >= MAX_INTERNED_ADDRESSES) interned.clear()
+    row = []
+    interned.set(address, row)
+  }
+  const id = row[subaccount]
+  if (id !== undefined) return id
+  const made = `${address}:${subaccount}`
+  row[subaccount] = made
+  return made
 }

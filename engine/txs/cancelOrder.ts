@@ -4,14 +4,14 @@
 import type { Dirty } from '../dirty.ts'
 import { REJECT, reject } from '../errors.ts'
 import type { CancelAllMessage, CancelMessage } from '../messages.ts'
-import { dropOrder } from '../restingOrders.ts'
+import { dropOrder, restingByClientId } from '../restingOrders.ts'
 import type { RestingOrder, State, TxEvent } from '../types.ts'
-import { clientOrderKey, subaccountId } from '../types.ts'
+import { subaccountId } from '../types.ts'
 
 /** The resting order a Cancel names, or TxRejected. Reads only. */
 export function findCancelTarget(state: State, c: CancelMessage): RestingOrder {
   if (state.markets[c.market] === undefined) reject(REJECT.unknownMarket, `unknown market ${c.market}`)
-  const id = state.ordersByClientId.get(clientOrderKey(c.account, c.subaccount, c.market, c.clientId))
+  const id = restingByClientId(state, c.account, c.subaccount, c.market, c.clientId)
   if (id === undefined) return reject(REJECT.orderNotFound, `no resting order with clientId ${c.clientId}`)
   return state.orders.get(id) as RestingOrder
 }

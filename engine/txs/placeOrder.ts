@@ -27,7 +27,7 @@ import type { OrderMessage } from '../messages.ts'
 import { addResting, dropOrder } from '../restingOrders.ts'
 import { cloneSubaccount, readSubaccount, writableSubaccount } from '../subaccounts.ts'
 import type { BlockEnv, Book, Market, RestingOrder, State, Subaccount, TxEvent } from '../types.ts'
-import { clientOrderKey, isIsolated, subaccountId } from '../types.ts'
+import { isIsolated, subaccountId } from '../types.ts'
 
 export const TIME_IN_FORCE = { gtc: 0, ioc: 1, fok: 2 } as const
 /** Resting orders one subaccount may have across all markets. */
@@ -74,14 +74,17 @@ function reducingRoom(size: bigint, isBuy: boolean): bigint {
 
 /** Reduce-only makers (always) and all makers (on a stale price) may only fill as far as they reduce. */
 function makerGate(state: State, market: Market, stale: boolean): MakerGate {
-  const planned = new Map<string, bigint>()
+  // position changes planned so far by subaccount id; made on the first fill (most orders only rest)
+  let planned: Map<string, bigint> | undefined
   const positionOf = (o: RestingOrder): bigint => {
     const id = subaccountId(o.address, o.subaccount)
-    return (state.subaccounts.get(id)?.positions.get(market.id)?.size ?? 0n) + (planned.get(id) ?? 0n)
+    return (state.subaccounts.get(id)?.positions.get(market.id)?.size ?? 0n) + (planned?.get(id) ?? 0n)
   }
   return {
     room: (o) => (o.reduceOnly || stale ? reducingRoom(positionOf(o), o.isBuy) : undefined),
     filled: (o, size) => {
+      // every fill counts: a subaccount's plain order that fills first moves the room of its reduce-only one
+      planned ??= new Map()
       const id = subaccountId(o.address, o.subaccount)
       planned.set(id, (planned.get(id) ?? 0n) + (o.isBuy ? size : -size))
     },
@@ -209,7 +212,7 @@ export function planOrder(state: State, o: OrderMessage, env: BlockEnv): OrderPl
   let resting: RestingOrder | undefined
   // a remainder rests only if it cannot cross: not when the gate left a crossing maker in the book
   if (o.timeInForce === TIME_IN_FORCE.gtc && plan.remaining > 0n && !plan.blocked) {
-    if (state.ordersByClientId.has(clientOrderKey(o.account, o.subaccount, market.id, o.clientId)))
+    if (sub.clientOrders?.get(market.id)?.has(o.clientId) === true)
       reject(REJECT.duplicateClientId, `clientId ${o.clientId} is already resting in this market`)
     if (sub.openOrders.size - plan.selfTradeCanceled.length >= MAX_OPEN_ORDERS)
       reject(REJECT.tooManyOpenOrders, `at most ${MAX_OPEN_ORDERS} open orders per subaccount`)

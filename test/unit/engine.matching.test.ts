@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Receipt, State, TxEvent } from '../../engine/index.ts'
-import { REJECT, subaccountId } from '../../engine/index.ts'
+import { REJECT, restingByClientId, subaccountId } from '../../engine/index.ts'
 import {
   ACCOUNTS,
   BTC_60000,
@@ -212,7 +212,7 @@ describe('self-trade prevention', () => {
     expect(subOf(s, A).collateral).toBe(GENESIS_COLLATERAL - 60_030_000n)
     expect(subOf(s, A).openOrders.size).toBe(0)
     expect(s.orders.has(1n)).toBe(false)
-    expect(s.ordersByClientId.has(`${A}:0:0:${own.clientId}`)).toBe(false)
+    expect(restingByClientId(s, A, 0, 0, own.clientId)).toBeUndefined()
     expect(asks(s)).toEqual([])
   })
 })
@@ -233,7 +233,7 @@ describe('cancels', () => {
     expect(r.events).toEqual([{ type: 'orderCanceled', market: 0, orderId: 1n, reason: 'user' }])
     expect(bids(s)).toEqual([])
     expect(s.orders.size).toBe(0)
-    expect(s.ordersByClientId.size).toBe(0)
+    expect(restingByClientId(s, A, 0, 0, 77n)).toBeUndefined()
     expect(subOf(s, A).openOrders.size).toBe(0)
 
     const again = run1(s, cancelTx(A, 77n))
@@ -261,8 +261,8 @@ describe('cancels', () => {
     expect(bids(s, 0)).toEqual([{ price: BTC_59000, orders: [[4n, 1000n]] }])
     expect(bids(s, 1)).toEqual([{ price: eth2900, orders: [[3n, 10_000n]] }])
     expect([...subOf(s, A).openOrders]).toEqual([3n])
-    expect(s.ordersByClientId.get(`${B}:0:0:1`)).toBe(4n)
-    expect(s.ordersByClientId.has(`${A}:0:0:1`)).toBe(false)
+    expect(restingByClientId(s, B, 0, 0, 1n)).toBe(4n)
+    expect(restingByClientId(s, A, 0, 0, 1n)).toBeUndefined()
   })
 })
 

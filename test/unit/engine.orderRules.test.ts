@@ -103,6 +103,27 @@ describe('reduce-only resting orders', () => {
     expect(r.events.map((e) => (e.type === 'orderCanceled' ? e.reason : e.type))).toEqual(['reduceOnly', 'unfilled'])
     expect(subOf(s, A).openOrders.size).toBe(0)
   })
+
+  it('a plain order of the same maker that fills earlier in the sweep uses up the reduce-only room', () => {
+    const s = stateFromGenesisFile()
+    run(s, [sell(B, 2000n)])
+    run(s, [buyIoc(A, 2000n)]) // A long 0.002 BTC
+    // A rests a plain sell of 0.002 at $60,000, then a reduce-only sell of 0.002 behind it at the same price
+    run(s, [sell(A, 2000n)])
+    const ro = orderTx(orderMsg(A, { isBuy: false, size: 2000n, price: BTC_60000, reduceOnly: true }))
+    expect(run1(s, ro).ok).toBe(true)
+    // C buys 0.004: the plain sell fills 0.002 and flattens A, so the reduce-only sell has no room left and is
+    // cancelled; had the room been read from A's position before the sweep, A would end short 0.002.
+    // (executeOrder reports cancellations before fills)
+    const r = run1(s, buyIoc(C, 4000n))
+    expect(r.events.map((e) => (e.type === 'orderCanceled' ? e.reason : e.type))).toEqual([
+      'reduceOnly',
+      'fill',
+      'unfilled',
+    ])
+    expect(subOf(s, A).positions.size).toBe(0)
+    expect(subOf(s, C).positions.get(0)?.size).toBe(2000n)
+  })
 })
 
 describe('expiry at block start', () => {
