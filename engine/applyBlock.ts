@@ -6,6 +6,8 @@
  * 1. oracle: every OracleReport of the block is checked and tallied; markets meeting the quorum take the
  *    median (oracle.ts). Reports go first so that every order of the block sees the block's prices.
  * 1b. funding: markets whose interval has run advance their funding index (funding.ts).
+ * 1c. liquidations: live auctions reset or end in the backstop; accounts below maintenance margin have their
+ *    orders cancelled and slices of their positions auctioned (liquidation.ts), found by the at-risk index.
  * 2. user transactions in block order: authorization (signer is the account), nonce, then the handler.
  *    A handler validates everything before its first write, so a rejected transaction writes nothing; its
  *    nonce is still consumed, so the signed message can never execute later (replay of a once-rejected order
@@ -13,11 +15,13 @@
  * 3. premiums: markets whose book or price changed take their new funding premium.
  * 4. invariants: no touched book is crossed; open interest and collateral balance (invariants.ts). A violation throws InvariantViolation: the caller must drop the
  *    state it passed in (reload it from the store), nothing of the block is committed.
+ * 5. the at-risk index re-reads the subaccounts the block touched, ready for the next block.
  *
  * Ownership: `state` is advanced in place and returned; the node keeps one live state and reloads it from
  * its store when a block fails. Deterministic: no clock, no randomness, iteration only in data-defined order.
  */
 
+import { atRiskIndex, findLiquidatable, noteChanged } from './atRiskState.ts'
 import { authorize } from './authorize.ts'
 import type { Dirty } from './dirty.ts'
 import { emptyDirty } from './dirty.ts'
@@ -25,11 +29,13 @@ import type { RejectCode } from './errors.ts'
 import { InvariantViolation, REJECT, reject, TxRejected } from './errors.ts'
 import { fundingTick, updatePremiums } from './funding.ts'
 import { checkInvariants, openBlock } from './invariants.ts'
+import { liquidationStep } from './liquidation.ts'
 import { useNonce } from './nonces.ts'
 import type { OracleTally } from './oracle.ts'
 import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.ts'
 import { checkRate, countRate } from './rateLimits.ts'
 import { sweepExpired } from './restingOrders.ts'
+import { auctionBid } from './txs/auctionBid.ts'
 import { cancelAll, cancelOrder } from './txs/cancelOrder.ts'
 import { applyTransfer, applyWithdraw } from './txs/moveCollateral.ts'
 import { placeOrder } from './txs/placeOrder.ts'
@@ -70,6 +76,8 @@ function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty):
       return applyTransfer(state, tx.message, dirty)
     case 'withdraw':
       return applyWithdraw(state, tx.message, env.height, dirty)
+    case 'auctionBid':
+      return auctionBid(state, tx.message, env, dirty)
     default:
       return reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)
   }
@@ -109,6 +117,7 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
   })
   events.push(...aggregateOracle(state, tally, env, dirty))
   events.push(...fundingTick(state, env, dirty))
+  events.push(...liquidationStep(state, env, dirty, findLiquidatable(atRiskIndex(state), state)))
 
   block.txs.forEach((tx, i) => {
     if (tx.kind === 'oracleReport') return
@@ -124,5 +133,6 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
   updatePremiums(state, new Set([...dirty.markets, ...dirty.orders.values()]), env, dirty)
   checkBooks(state, dirty)
   checkInvariants(state, dirty, opening)
+  noteChanged(atRiskIndex(state), state, dirty.subaccounts)
   return { state, receipts, events, dirty }
 }

@@ -8,6 +8,7 @@ import { authorize } from './authorize.ts'
 import { REJECT, reject } from './errors.ts'
 import { checkOracleReport } from './oracle.ts'
 import { checkRate } from './rateLimits.ts'
+import { planBid } from './txs/auctionBid.ts'
 import { findCancelTarget } from './txs/cancelOrder.ts'
 import { checkTransfer, checkWithdraw } from './txs/moveCollateral.ts'
 import { planOrder } from './txs/placeOrder.ts'
@@ -37,6 +38,9 @@ export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): v
       return
     case 'withdraw':
       checkWithdraw(state, tx.message)
+      return
+    case 'auctionBid':
+      planBid(state, tx.message, env)
       return
     default:
       reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)

@@ -14,6 +14,7 @@ export interface Dirty {
   orders: Map<bigint, number>
   nonces: Set<Address>
   withdrawals: Set<bigint>
+  auctions: Set<bigint>
   /** subaccount id → collateral at its first change in this block, USDC units */
   collateralBefore: Map<string, bigint>
 }
@@ -26,6 +27,7 @@ export function emptyDirty(): Dirty {
     orders: new Map(),
     nonces: new Set(),
     withdrawals: new Set(),
+    auctions: new Set(),
     collateralBefore: new Map(),
   }
 }

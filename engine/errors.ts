@@ -34,6 +34,9 @@ export const REJECT = {
   oracleStale: 'ORACLE_STALE',
   isolatedMarket: 'ISOLATED_MARKET',
   insufficientCollateral: 'INSUFFICIENT_COLLATERAL',
+  liquidating: 'LIQUIDATING',
+  auctionNotFound: 'AUCTION_NOT_FOUND',
+  auctionPriceBeyondLimit: 'AUCTION_PRICE_BEYOND_LIMIT',
 } as const
 
 export type RejectCode = (typeof REJECT)[keyof typeof REJECT]

@@ -62,6 +62,28 @@ function trade(state: State, market: Market, sub: Subaccount, delta: bigint, quo
   market.shortOpenInterest += (after.size < 0n ? -after.size : 0n) - (before.size < 0n ? -before.size : 0n)
 }
 
+/**
+ * Moves `size` (> 0) of a position from `seller` to `buyer` for `quote` USDC units, with no fee: the liquidation
+ * paths (auction fills, takeovers, deleveraging), which set their own price. Zero-sum by construction.
+ */
+export function transferPosition(
+  state: State,
+  market: Market,
+  buyer: Subaccount,
+  seller: Subaccount,
+  size: bigint,
+  quote: bigint,
+  dirty: Dirty,
+): void {
+  touchCollateral(dirty, buyer)
+  touchCollateral(dirty, seller)
+  buyer.collateral -= quote
+  seller.collateral += quote
+  trade(state, market, buyer, size, quote < 0n ? -quote : quote, dirty)
+  trade(state, market, seller, -size, quote < 0n ? -quote : quote, dirty)
+  dirty.markets.add(market.id)
+}
+
 export function settleFill(
   state: State,
   market: Market,

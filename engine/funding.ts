@@ -13,9 +13,11 @@
  * open interest are equal, exact funding sums to zero, and what rounding leaves in fundingBalance goes to the
  * insurance fund when the market has no open interest.
  */
+
 import type { Dirty } from './dirty.ts'
 import { touchCollateral } from './dirty.ts'
 import { max, min, mulDivFloor, PPM } from './fixedPoint.ts'
+import { insuranceFund } from './insuranceFund.ts'
 import type { BlockEnv, Book, Market, Position, PriceLevel, State, Subaccount, TxEvent } from './types.ts'
 
 /** The premium band around interest (±0.05% per interval), PPM. */
@@ -112,9 +114,10 @@ export function fundingTick(state: State, env: BlockEnv, dirty: Dirty): TxEvent[
     market.premiumAccumulated = 0n
     market.premiumSince = env.time
     if (market.longOpenInterest === 0n && market.fundingBalance !== 0n) {
-      state.global.insuranceFund += market.fundingBalance
+      const fund = insuranceFund(state)
+      touchCollateral(dirty, fund)
+      fund.collateral += market.fundingBalance
       market.fundingBalance = 0n
-      dirty.global = true
     }
     dirty.markets.add(market.id)
     events.push({ type: 'funding', market: market.id, rate, index: market.fundingIndex })

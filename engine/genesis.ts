@@ -4,11 +4,14 @@
  * builds the engine state.
  */
 
+import { MAX_AUCTION_STEPS } from './auctions.ts'
 import { emptyBook } from './book.ts'
 import { PPM, pow10 } from './fixedPoint.ts'
+import { INSURANCE_FUND_ADDRESS, INSURANCE_FUND_SUBACCOUNT } from './insuranceFund.ts'
 import type { Address } from './messages.ts'
 import type {
   CollateralAsset,
+  LiquidationConfig,
   MarginTier,
   Market,
   MarketParams,
@@ -17,7 +20,7 @@ import type {
   RiskConfig,
   State,
 } from './types.ts'
-import { subaccountId } from './types.ts'
+import { AUCTION_CURVE, subaccountId } from './types.ts'
 
 /** A market as genesis declares it: its parameters and the oracle price it starts from. */
 export interface GenesisMarket extends MarketParams {
@@ -209,11 +212,60 @@ function parseAsset(v: unknown, i: number): CollateralAsset {
   }
 }
 
+/** `risk.liquidation` when genesis leaves it out (docs/risk-model.md, Liquidation). */
+export const DEFAULT_LIQUIDATION = {
+  targetHealthPpm: '1250000',
+  dustNotional: '10000000',
+  maxNotionalPerBlockPerMarket: '5000000000000',
+  maxNotionalPerBlockPerAccount: '1000000000000',
+  curve: 'stairstep',
+  durationMs: '300000',
+  stepMs: '1000',
+  cutPpm: '995000',
+  minPriceRatioPpm: '800000',
+  penaltyPpm: '15000',
+} as const
+
+function parseLiquidation(v: unknown): LiquidationConfig {
+  const l = obj(v ?? DEFAULT_LIQUIDATION, 'risk.liquidation')
+  const at = (k: string): string => `risk.liquidation.${k}`
+  const ppm = (k: string, min = 0n): bigint => {
+    const x = big(l[k], at(k), min)
+    if (x > PPM) throw new GenesisError(at(k), 'must be at most 1000000 (100%)')
+    return x
+  }
+  const curves = Object.keys(AUCTION_CURVE) as (keyof typeof AUCTION_CURVE)[]
+  if (!curves.includes(l.curve as keyof typeof AUCTION_CURVE))
+    throw new GenesisError(at('curve'), `must be one of ${curves.join(', ')}`)
+  const durationMs = big(l.durationMs, at('durationMs'), 1n)
+  const stepMs = big(l.stepMs, at('stepMs'), 1n)
+  if (durationMs / stepMs > MAX_AUCTION_STEPS)
+    throw new GenesisError(at('stepMs'), `durationMs / stepMs must be at most ${MAX_AUCTION_STEPS}`)
+  const targetHealthPpm = big(l.targetHealthPpm, at('targetHealthPpm'), PPM)
+  return {
+    targetHealthPpm,
+    dustNotional: big(l.dustNotional, at('dustNotional')),
+    maxNotionalPerBlockPerMarket: big(l.maxNotionalPerBlockPerMarket, at('maxNotionalPerBlockPerMarket'), 1n),
+    maxNotionalPerBlockPerAccount: big(l.maxNotionalPerBlockPerAccount, at('maxNotionalPerBlockPerAccount'), 1n),
+    curve: AUCTION_CURVE[l.curve as keyof typeof AUCTION_CURVE],
+    durationMs,
+    stepMs,
+    cutPpm: ppm('cutPpm', 1n),
+    // a ratio above 0 keeps every auction price above zero; below PPM lets the price move at all
+    minPriceRatioPpm: ppm('minPriceRatioPpm', 1n),
+    penaltyPpm: ppm('penaltyPpm'),
+  }
+}
+
 function parseRisk(v: unknown): RiskConfig {
   const r = obj(v, 'risk')
   const haircut = big(r.unrealizedPnlHaircutPpm, 'risk.unrealizedPnlHaircutPpm')
   if (haircut > PPM) throw new GenesisError('risk.unrealizedPnlHaircutPpm', 'must be at most 1000000 (100%)')
-  return { unrealizedPnlHaircutPpm: haircut, withdrawalFloorPpm: big(r.withdrawalFloorPpm, 'risk.withdrawalFloorPpm') }
+  return {
+    unrealizedPnlHaircutPpm: haircut,
+    withdrawalFloorPpm: big(r.withdrawalFloorPpm, 'risk.withdrawalFloorPpm'),
+    liquidation: parseLiquidation(r.liquidation),
+  }
 }
 
 function parseRateLimits(v: unknown): RateLimits {
@@ -276,11 +328,26 @@ export function parseGenesis(json: unknown): Genesis {
   })
   const seen = new Set<string>()
   genesis.accounts.forEach((a, i) => {
+    if (a.address === INSURANCE_FUND_ADDRESS)
+      throw new GenesisError(`accounts[${i}].address`, 'the zero address is the insurance fund (set insuranceFund)')
     const id = subaccountId(a.address, a.subaccount)
     if (seen.has(id)) throw new GenesisError(`accounts[${i}]`, 'repeats an earlier account and subaccount')
     seen.add(id)
   })
   return genesis
+}
+
+/** The insurance fund's subaccount, holding genesis `insuranceFund` USDC (none if 0: an empty subaccount has no leaf). */
+function fundAccount(g: Genesis): Genesis['accounts'] {
+  if (g.insuranceFund === 0n) return []
+  return [
+    {
+      address: INSURANCE_FUND_ADDRESS,
+      subaccount: INSURANCE_FUND_SUBACCOUNT,
+      collateral: g.insuranceFund,
+      assets: new Map(),
+    },
+  ]
 }
 
 export function genesisState(g: Genesis): State {
@@ -319,7 +386,7 @@ export function genesisState(g: Genesis): State {
     markets,
     books: markets.map(() => emptyBook()),
     subaccounts: new Map(
-      g.accounts.map((a) => [
+      [...g.accounts, ...fundAccount(g)].map((a) => [
         subaccountId(a.address, a.subaccount),
         {
           address: a.address,
@@ -333,12 +400,14 @@ export function genesisState(g: Genesis): State {
     ),
     orders: new Map(),
     nonces: new Map(),
+    auctions: new Map(),
+    auctionsBySubaccount: new Map(),
     global: {
       nextOrderId: 1n,
       feePool: 0n,
       nextWithdrawalId: 1n,
       pendingWithdrawals: 0n,
-      insuranceFund: g.insuranceFund,
+      nextAuctionId: 1n,
       oracleLastTimestamp: new Map(),
     },
   }

@@ -5,6 +5,7 @@
 
 export type { BlockInput, BlockResult } from './applyBlock.ts'
 export { applyBlock } from './applyBlock.ts'
+export { auctionPrice, auctionsOf, priceFactor } from './auctions.ts'
 export type { Block, BlockHeader } from './block.ts'
 export { blockHash, decodeBlock, encodeBlock, encodeHeader, HEADER_BYTES, txRoot } from './block.ts'
 export { checkTransaction } from './checkTransaction.ts'
@@ -16,6 +17,12 @@ export { mulDivCeil, mulDivFloor, PPM, pow10, USDC_DECIMALS } from './fixedPoint
 export { fundingDue, fundingRate, premium } from './funding.ts'
 export type { Genesis, GenesisAccount, GenesisMarket } from './genesis.ts'
 export { GenesisError, genesisState, parseGenesis } from './genesis.ts'
+export {
+  INSURANCE_FUND_ADDRESS,
+  INSURANCE_FUND_SUBACCOUNT,
+  insuranceFundBalance,
+  insuranceFundId,
+} from './insuranceFund.ts'
 export { checkInvariants, openBlock } from './invariants.ts'
 export { allLeaves, leafWrites, stateFromLeaves } from './leaves.ts'
 export { equity, initialMarginWithOrders, maintenanceMargin } from './margin.ts'

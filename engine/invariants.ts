@@ -2,18 +2,18 @@
  * @module Invariants checked at the end of every block; a breach throws InvariantViolation and the block is
  * not committed (applyBlock.ts). Each check costs O(what the block touched):
  * - per touched market, long open interest = short open interest;
- * - conservation: Σ over touched subaccounts (collateral after − before) + Δ (fee pool + pending withdrawals +
- *   insurance fund + Σ markets' funding balances) = external inflow
+ * - conservation: Σ over touched subaccounts (collateral after − before; the insurance fund is one) + Δ (fee pool
+ *   + pending withdrawals + Σ markets' funding balances) = external inflow
  *   (deposits − withdrawals; none yet), so fills, fees and transfers create and destroy nothing.
  */
 import type { Dirty } from './dirty.ts'
 import { InvariantViolation } from './errors.ts'
 import type { State } from './types.ts'
 
-/** The chain's own balances (USDC units): fee pool, pending withdrawals, insurance fund, markets' funding balances. */
+/** The chain's own balances (USDC units): fee pool, pending withdrawals, markets' funding balances. */
 function poolBalances(state: State): bigint {
   const g = state.global
-  let total = g.feePool + g.pendingWithdrawals + g.insuranceFund
+  let total = g.feePool + g.pendingWithdrawals
   for (const m of state.markets) total += m.fundingBalance
   return total
 }

@@ -7,6 +7,7 @@
 
 import type { LeafWrite } from '../state/index.ts'
 import {
+  auctionKey,
   fromHex,
   globalKey,
   KEY_PREFIX,
@@ -19,6 +20,7 @@ import {
   Writer,
   withdrawalKey,
 } from '../state/index.ts'
+import { addAuction } from './auctions.ts'
 import { emptyBook } from './book.ts'
 import type { Dirty } from './dirty.ts'
 import { MAX_ASSETS, MAX_SYMBOL_BYTES, MAX_TIERS } from './genesis.ts'
@@ -27,6 +29,9 @@ import { NONCE_WINDOW } from './nonces.ts'
 import { addResting } from './restingOrders.ts'
 import { isEmptySubaccount } from './subaccounts.ts'
 import type {
+  Auction,
+  AuctionCurve,
+  AuctionTerms,
   CollateralAsset,
   Global,
   Market,
@@ -41,10 +46,48 @@ import type {
   State,
   Subaccount,
 } from './types.ts'
-import { subaccountId } from './types.ts'
+import { AUCTION_CURVE, subaccountId } from './types.ts'
 
 const address = (w: Writer, a: Address): Writer => w.fixed(fromHex(a), 20)
 const readAddress = (r: Reader): Address => toHex(r.fixed(20))
+
+function encodeTerms(w: Writer, t: AuctionTerms): Writer {
+  return w.u8(t.curve).u64(t.durationMs).u64(t.stepMs).u256(t.cutPpm).u256(t.minPriceRatioPpm).u256(t.penaltyPpm)
+}
+
+function decodeTerms(r: Reader): AuctionTerms {
+  const curve = r.u8()
+  if (curve > AUCTION_CURVE.exponential) throw new Error(`unknown auction curve ${curve}`)
+  return {
+    curve: curve as AuctionCurve,
+    durationMs: r.u64(),
+    stepMs: r.u64(),
+    cutPpm: r.u256(),
+    minPriceRatioPpm: r.u256(),
+    penaltyPpm: r.u256(),
+  }
+}
+
+function encodeAuction(a: Auction): Uint8Array {
+  const w = address(new Writer().u64(a.id).u32(a.market), a.address).u32(a.subaccount)
+  w.u256(a.size).bool(a.bidderBuys).u256(a.startPrice).u64(a.startTime).u32(a.resets)
+  return encodeTerms(w, a.terms).finish()
+}
+
+function decodeAuction(r: Reader): Auction {
+  return {
+    id: r.u64(),
+    market: r.u32(),
+    address: readAddress(r),
+    subaccount: r.u32(),
+    size: r.u256(),
+    bidderBuys: r.bool(),
+    startPrice: r.u256(),
+    startTime: r.u64(),
+    resets: r.u32(),
+    terms: decodeTerms(r),
+  }
+}
 
 function encodeGlobal(state: State): Uint8Array {
   const w = new Writer().u64(BigInt(state.chainId))
@@ -56,10 +99,13 @@ function encodeGlobal(state: State): Uint8Array {
   const l = state.rateLimits
   w.u64(l.windowBlocks).u32(l.maxOrders).u32(l.maxCancels)
   w.u256(state.risk.unrealizedPnlHaircutPpm).u256(state.risk.withdrawalFloorPpm)
+  const liq = state.risk.liquidation
+  w.u256(liq.targetHealthPpm).u256(liq.dustNotional).u256(liq.maxNotionalPerBlockPerMarket)
+  encodeTerms(w.u256(liq.maxNotionalPerBlockPerAccount), liq)
   w.u32(state.assets.length)
   for (const a of state.assets) w.u32(a.id).string(a.symbol).u8(a.decimals).u32(a.priceMarket).u256(a.haircutPpm)
   const g = state.global
-  w.u64(g.nextOrderId).i256(g.feePool).u64(g.nextWithdrawalId).u256(g.pendingWithdrawals).i256(g.insuranceFund)
+  w.u64(g.nextOrderId).i256(g.feePool).u64(g.nextWithdrawalId).u256(g.pendingWithdrawals).u64(g.nextAuctionId)
   const stamps = [...g.oracleLastTimestamp].sort(([a], [b]) => (a < b ? -1 : 1))
   w.u32(stamps.length)
   for (const [s, t] of stamps) address(w, s).u64(t)
@@ -88,7 +134,19 @@ function decodeGlobal(r: Reader): GlobalLeaf {
     markPriceBandPpm: r.u256(),
   }
   const rateLimits: RateLimits = { windowBlocks: r.u64(), maxOrders: r.u32(), maxCancels: r.u32() }
-  const risk: RiskConfig = { unrealizedPnlHaircutPpm: r.u256(), withdrawalFloorPpm: r.u256() }
+  const unrealizedPnlHaircutPpm = r.u256()
+  const withdrawalFloorPpm = r.u256()
+  const liquidationHead = {
+    targetHealthPpm: r.u256(),
+    dustNotional: r.u256(),
+    maxNotionalPerBlockPerMarket: r.u256(),
+    maxNotionalPerBlockPerAccount: r.u256(),
+  }
+  const risk: RiskConfig = {
+    unrealizedPnlHaircutPpm,
+    withdrawalFloorPpm,
+    liquidation: { ...liquidationHead, ...decodeTerms(r) },
+  }
   const assetCount = r.u32()
   if (assetCount > MAX_ASSETS) throw new Error(`${assetCount} collateral assets`)
   const assets: CollateralAsset[] = Array.from({ length: assetCount }, () => ({
@@ -102,7 +160,7 @@ function decodeGlobal(r: Reader): GlobalLeaf {
   const feePool = r.i256()
   const nextWithdrawalId = r.u64()
   const pendingWithdrawals = r.u256()
-  const insuranceFund = r.i256()
+  const nextAuctionId = r.u64()
   const oracleLastTimestamp = new Map<Address, bigint>()
   for (let n = r.u32(); n > 0; n--) oracleLastTimestamp.set(readAddress(r), r.u64())
   return {
@@ -111,7 +169,7 @@ function decodeGlobal(r: Reader): GlobalLeaf {
     rateLimits,
     risk,
     assets,
-    global: { nextOrderId, feePool, nextWithdrawalId, pendingWithdrawals, insuranceFund, oracleLastTimestamp },
+    global: { nextOrderId, feePool, nextWithdrawalId, pendingWithdrawals, nextAuctionId, oracleLastTimestamp },
   }
 }
 
@@ -310,6 +368,10 @@ export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
             .finish()
     out.push({ key: withdrawalKey(id), value })
   }
+  for (const id of [...dirty.auctions].sort((a, b) => (a < b ? -1 : 1))) {
+    const a = state.auctions.get(id)
+    out.push({ key: auctionKey(id), value: a === undefined ? null : encodeAuction(a) })
+  }
   for (const a of [...dirty.nonces].sort())
     out.push({ key: noncesKey(fromHex(a)), value: encodeNonces(state.nonces.get(a) as NonceWindow) })
   return out
@@ -323,6 +385,7 @@ export function allLeaves(state: State): LeafWrite[] {
     orders: new Map([...state.orders.values()].map((o) => [o.id, o.market])),
     nonces: new Set(state.nonces.keys()),
     withdrawals: new Set(state.withdrawals.keys()),
+    auctions: new Set(state.auctions.keys()),
     collateralBefore: new Map(),
   })
 }
@@ -335,6 +398,7 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
   const subaccounts = new Map<string, Subaccount>()
   const orders: RestingOrder[] = []
   const nonces = new Map<Address, NonceWindow>()
+  const auctions: Auction[] = []
   for (const [key, value] of leaves) {
     const k = new Reader(key)
     const r = new Reader(value)
@@ -386,6 +450,9 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
         nonces.set(readAddress(k), { used, windowStart: r.u64(), orders: r.u32(), cancels: r.u32() })
         break
       }
+      case KEY_PREFIX.auction:
+        auctions.push(decodeAuction(r))
+        break
       default:
         throw new Error(`unknown leaf prefix in key ${toHex(key)}`)
     }
@@ -407,8 +474,11 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
     subaccounts,
     orders: new Map(),
     nonces,
+    auctions: new Map(),
+    auctionsBySubaccount: new Map(),
   }
   orders.sort((a, b) => (a.id < b.id ? -1 : 1))
   for (const o of orders) addResting(state, o)
+  for (const a of auctions) addAuction(state, a)
   return state
 }

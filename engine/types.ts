@@ -226,6 +226,59 @@ export interface RiskConfig {
   unrealizedPnlHaircutPpm: bigint
   /** a withdrawal or transfer must leave equity ≥ this share of open notional (and ≥ initial margin), PPM */
   withdrawalFloorPpm: bigint
+  liquidation: LiquidationConfig
+}
+
+/** How auction prices move with elapsed time (auctions.ts); the numbers are what leaves encode. */
+export const AUCTION_CURVE = { linear: 0, stairstep: 1, exponential: 2 } as const
+export type AuctionCurve = (typeof AUCTION_CURVE)[keyof typeof AUCTION_CURVE]
+
+/** Parameters of an auction's price path; each auction keeps the values it started with. */
+export interface AuctionTerms {
+  curve: AuctionCurve
+  /** after this long (ms of block time) the auction resets: it restarts from the oracle price */
+  durationMs: bigint
+  /** stairstep and exponential: the price's discount factor is multiplied by cutPpm every stepMs */
+  stepMs: bigint
+  cutPpm: bigint
+  /** a discount factor below this (PPM) resets the auction before durationMs */
+  minPriceRatioPpm: bigint
+  /** the liquidation penalty, PPM of the slice's notional at the oracle price (liquidation.ts) */
+  penaltyPpm: bigint
+}
+
+/** Genesis `risk.liquidation` (docs/risk-model.md, Liquidation). */
+export interface LiquidationConfig extends AuctionTerms {
+  /** a partial liquidation stops once equity ≥ maintenance margin × targetHealthPpm / PPM */
+  targetHealthPpm: bigint
+  /** slices are at least this notional (USDC units) and a remainder below it is closed too */
+  dustNotional: bigint
+  /** notional (USDC units at the oracle) that may enter auctions per block in one market … */
+  maxNotionalPerBlockPerMarket: bigint
+  /** … and from one subaccount */
+  maxNotionalPerBlockPerAccount: bigint
+}
+
+/**
+ * A Dutch auction of one slice of a liquidated position: bidders take any part at the current price
+ * (AuctionBid), or the insurance fund takes the account over once the price reaches its bankruptcy point.
+ */
+export interface Auction {
+  id: bigint
+  market: number
+  /** the liquidated subaccount */
+  address: Address
+  subaccount: number
+  /** size still to be taken, size units (> 0) */
+  size: bigint
+  /** the liquidated position is long, so bidders buy (and the price falls); otherwise bidders sell (it rises) */
+  bidderBuys: boolean
+  /** the oracle price when the auction started or last reset, price units */
+  startPrice: bigint
+  /** block time of that start, ms */
+  startTime: bigint
+  resets: number
+  terms: AuctionTerms
 }
 
 /** Collateral leaving the chain: taken from the subaccount at once, released on L1 once a root settles it. */
@@ -249,8 +302,8 @@ export interface Global {
   nextWithdrawalId: bigint
   /** Σ pending withdrawals, USDC units */
   pendingWithdrawals: bigint
-  /** the insurance fund, USDC units */
-  insuranceFund: bigint
+  /** next auction id */
+  nextAuctionId: bigint
   /** per oracle signer, the timestamp of its last accepted report (a report must be newer) */
   oracleLastTimestamp: Map<Address, bigint>
 }
@@ -281,6 +334,10 @@ export interface State {
   nonces: Map<Address, NonceWindow>
   /** by withdrawal id */
   withdrawals: Map<bigint, PendingWithdrawal>
+  /** live liquidation auctions by id */
+  auctions: Map<bigint, Auction>
+  /** live auction ids by subaccountId; derived from auctions, not encoded */
+  auctionsBySubaccount: Map<string, Set<bigint>>
   /** bumped whenever an oracle price changes: invalidates order exposure memos (derived, not encoded) */
   priceEpoch: number
   /** resting orders with an expiry, ascending by (expiresAt, id); derived from orders, not encoded */
@@ -322,13 +379,55 @@ export type TxEvent =
       type: 'orderCanceled'
       market: number
       orderId: bigint
-      reason: 'user' | 'selfTrade' | 'expired' | 'unfilled' | 'reduceOnly'
+      reason: 'user' | 'selfTrade' | 'expired' | 'unfilled' | 'reduceOnly' | 'liquidation'
     }
   | { type: 'oraclePending'; market: number; price: bigint }
   | { type: 'funding'; market: number; rate: bigint; index: bigint }
   | { type: 'transfer'; fromSubaccount: number; toSubaccount: number; amount: bigint }
   | { type: 'withdrawal'; id: bigint; recipient: Address; amount: bigint }
   | { type: 'oraclePrice'; market: number; price: bigint; reports: number }
+  | {
+      type: 'auctionStarted'
+      auctionId: bigint
+      market: number
+      address: Address
+      subaccount: number
+      size: bigint
+      bidderBuys: boolean
+      startPrice: bigint
+    }
+  | { type: 'auctionReset'; auctionId: bigint; startPrice: bigint; resets: number }
+  | {
+      type: 'auctionFill'
+      auctionId: bigint
+      market: number
+      address: Address
+      subaccount: number
+      bidder: Address
+      bidderSubaccount: number
+      size: bigint
+      price: bigint
+      /** the part of the penalty paid to the insurance fund, USDC units */
+      insuranceFee: bigint
+    }
+  | {
+      type: 'insuranceTakeover'
+      address: Address
+      subaccount: number
+      /** the account's equity the fund absorbed (negative: a loss to the fund), USDC units */
+      equity: bigint
+    }
+  | {
+      type: 'deleveraged'
+      market: number
+      address: Address
+      subaccount: number
+      counterparty: Address
+      counterpartySubaccount: number
+      size: bigint
+      /** USDC units the bankrupt side received (positive) or paid (negative) for this piece */
+      quote: bigint
+    }
 
 export interface Receipt {
   hash: Uint8Array

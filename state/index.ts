@@ -5,7 +5,16 @@
 export { CodecError, Reader, Writer } from './codec.ts'
 export { bytesEqual, concatBytes, fromHex, HASH_BYTES, keccak256, toHex } from './hash.ts'
 export type { KeyPrefix } from './keys.ts'
-export { globalKey, KEY_PREFIX, marketKey, noncesKey, orderKey, subaccountKey, withdrawalKey } from './keys.ts'
+export {
+  auctionKey,
+  globalKey,
+  KEY_PREFIX,
+  marketKey,
+  noncesKey,
+  orderKey,
+  subaccountKey,
+  withdrawalKey,
+} from './keys.ts'
 export type { LeafWrite } from './merkle.ts'
 export { EMPTY_ROOT, leafHash, MerkleState, merkleRoot } from './merkle.ts'
 export type { TreeCommit, TreeNodeWrite, TreeOptions } from './smt.ts'

@@ -17,6 +17,8 @@ export const KEY_PREFIX = {
   nonces: 0x05,
   /** a withdrawal waiting for L1, by withdrawal id (u64) */
   withdrawal: 0x06,
+  /** a live liquidation auction, by auction id (u64) */
+  auction: 0x07,
 } as const
 
 export type KeyPrefix = (typeof KEY_PREFIX)[keyof typeof KEY_PREFIX]
@@ -43,4 +45,8 @@ export function noncesKey(address: Uint8Array): Uint8Array {
 
 export function withdrawalKey(id: bigint): Uint8Array {
   return new Writer(9).u8(KEY_PREFIX.withdrawal).u64(id).finish()
+}
+
+export function auctionKey(id: bigint): Uint8Array {
+  return new Writer(9).u8(KEY_PREFIX.auction).u64(id).finish()
 }

@@ -4,6 +4,7 @@
  * the subaccount keeps collateral ≥ 0 and equity with positive PnL haircut ≥ max(initial margin with orders,
  * withdrawal floor × open notional). `check*` only reads; `apply*` writes.
  */
+import { inLiquidation } from '../auctions.ts'
 import type { Dirty } from '../dirty.ts'
 import { touchCollateral } from '../dirty.ts'
 import { REJECT, reject } from '../errors.ts'
@@ -12,9 +13,12 @@ import { withdrawalShortfall } from '../margin.ts'
 import type { TransferMessage, WithdrawMessage } from '../messages.ts'
 import { cloneSubaccount, readSubaccount, writableSubaccount } from '../subaccounts.ts'
 import type { State, TxEvent } from '../types.ts'
+import { subaccountId } from '../types.ts'
 
 function checkTakeOut(state: State, account: TransferMessage['account'], subaccount: number, amount: bigint): void {
   if (amount <= 0n) reject(REJECT.invalidMessage, 'amount must be positive')
+  if (inLiquidation(state, subaccountId(account, subaccount)))
+    reject(REJECT.liquidating, `subaccount ${subaccount} is being liquidated: nothing may leave it`)
   const after = cloneSubaccount(readSubaccount(state, account, subaccount))
   settleFundingOnCopy(state, after)
   after.collateral -= amount

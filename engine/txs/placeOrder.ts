@@ -15,6 +15,7 @@
  *   initial margin with orders (margin.ts). An order that only shrinks a position (no flip, nothing left resting) is also accepted when
  *   equity stays ≥ maintenance margin, so an account can always reduce risk.
  */
+import { inLiquidation } from '../auctions.ts'
 import type { Dirty } from '../dirty.ts'
 import { REJECT, reject } from '../errors.ts'
 import { flatPosition, quoteAmount, settleFill, tradePosition } from '../fills.ts'
@@ -59,7 +60,7 @@ function validate(state: State, o: OrderMessage, env: BlockEnv): Market {
 }
 
 /** An isolated subaccount (number ≥ 128) holds positions and orders in one market only. */
-function checkIsolated(state: State, sub: Subaccount, marketId: number): void {
+export function checkIsolated(state: State, sub: Subaccount, marketId: number): void {
   const markets = new Set<number>([...sub.positions.keys()])
   for (const id of sub.openOrders) markets.add((state.orders.get(id) as RestingOrder).market)
   markets.delete(marketId)
@@ -165,7 +166,13 @@ function checkLimits(
     reject(REJECT.openInterestCap, `open interest would reach ${long}, above the cap ${market.openInterestCap}`)
 }
 
-function checkMargin(state: State, sub: Subaccount, after: Subaccount, marketId: number, resting?: RestingOrder): void {
+export function checkMargin(
+  state: State,
+  sub: Subaccount,
+  after: Subaccount,
+  marketId: number,
+  resting?: RestingOrder,
+): void {
   const afterEquity = haircutEquity(state, after)
   const required = initialMarginWithOrders(state, after, resting)
   if (afterEquity >= required) return
@@ -188,6 +195,8 @@ export interface OrderPlan {
 /** Everything up to the first write: validation, match plan, limits and margin. Throws TxRejected. */
 export function planOrder(state: State, o: OrderMessage, env: BlockEnv): OrderPlan {
   const market = validate(state, o, env)
+  if (inLiquidation(state, subaccountId(o.account, o.subaccount)))
+    reject(REJECT.liquidating, `subaccount ${o.subaccount} is being liquidated: no new orders until its auctions end`)
   const book = state.books[market.id] as Book
   const sub = readSubaccount(state, o.account, o.subaccount)
   if (isIsolated(o.subaccount)) checkIsolated(state, sub, market.id)

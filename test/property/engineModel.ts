@@ -108,7 +108,7 @@ const USDC = 1_000_000n
 
 function total(state: State): bigint {
   const g = state.global
-  let sum = g.feePool + g.pendingWithdrawals + g.insuranceFund
+  let sum = g.feePool + g.pendingWithdrawals
   for (const m of state.markets) sum += m.fundingBalance
   for (const s of state.subaccounts.values()) sum += s.collateral
   return sum

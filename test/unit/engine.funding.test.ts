@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { State, VerifiedTx } from '../../engine/index.ts'
-import { accountView, fundingRate, premium } from '../../engine/index.ts'
+import { accountView, fundingRate, insuranceFundBalance, premium } from '../../engine/index.ts'
 import {
   ACCOUNTS,
   BTC_60000,
@@ -90,9 +90,9 @@ describe('payments', () => {
     )
     expect(btc(s).longOpenInterest).toBe(0n)
     expect(btc(s).fundingBalance).toBe(1n)
-    const insurance = s.global.insuranceFund
+    const insurance = insuranceFundBalance(s)
     run(s, [], GENESIS_TIME + 2n * HOUR + 2n) // the next interval sweeps it
     expect(btc(s).fundingBalance).toBe(0n)
-    expect(s.global.insuranceFund).toBe(insurance + 1n)
+    expect(insuranceFundBalance(s)).toBe(insurance + 1n)
   })
 })

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { State } from '../../engine/index.ts'
-import { equity, initialMarginWithOrders, maintenanceMargin, REJECT } from '../../engine/index.ts'
+import { equity, initialMarginWithOrders, insuranceFundId, maintenanceMargin, REJECT } from '../../engine/index.ts'
 import {
   addr,
   BTC_60000,
@@ -168,14 +168,21 @@ describe('equity and maintenance margin after an oracle move', () => {
     expect(initialMarginWithOrders(s, subOf(s, X))).toBe(3_000_001n)
   })
 
-  it('a drop to $57,000 takes the long below maintenance', () => {
+  it('a drop to $57,000 takes the long below maintenance, and the block that brings it liquidates it', () => {
     const s = withoutVolatilityScaling(afterTrade())
-    run(s, [oracleTx(S0, T0, [0], [5_700_000_000_000n]), oracleTx(S1, T0, [0], [5_700_000_000_000n])], T0)
+    const btc = s.markets[0] as NonNullable<State['markets'][0]>
+    btc.oraclePrice = 5_700_000_000_000n // the formulas first, on the price alone
     // long: −57_000_000 + floor(1000 * 5.7e12 / 1e8) = −57_000_000 + 57_000_000 = 0
     expect(equity(s, subOf(s, X))).toBe(0n)
     // maintenance = ceil(57_000_000 * 30_000 / 1e6) = 1_710_000
     expect(maintenanceMargin(s, subOf(s, X))).toBe(1_710_000n)
     // short: 1_000_059_994_000 − 57_000_000 = 1_000_002_994_000
     expect(equity(s, subOf(s, M))).toBe(1_000_002_994_000n)
+    btc.oraclePrice = 6_000_000_000_000n
+    const r = run(s, [oracleTx(S0, T0, [0], [5_700_000_000_000n]), oracleTx(S1, T0, [0], [5_700_000_000_000n])], T0)
+    // equity 0 ≤ 0: no auction can help, the insurance fund takes the long over at once
+    expect(r.events).toContainEqual({ type: 'insuranceTakeover', address: X, subaccount: 0, equity: 0n })
+    expect(subOf(s, X).positions.size).toBe(0)
+    expect(s.subaccounts.get(insuranceFundId())?.positions.get(0)?.size).toBe(1000n)
   })
 })
