@@ -6,12 +6,14 @@
  * 1. oracle: every OracleReport of the block is checked and tallied; markets meeting the quorum take the
  *    median (oracle.ts). Reports go first so that every order of the block sees the block's prices.
  * 1b. funding: markets whose interval has run advance their funding index (funding.ts).
- * 1c. liquidations: live auctions reset or end in the backstop; accounts below maintenance margin have their
- *    orders cancelled and slices of their positions auctioned (liquidation.ts), found by the at-risk index.
  * 2. user transactions in block order: authorization (signer is the account), nonce, then the handler.
  *    A handler validates everything before its first write, so a rejected transaction writes nothing; its
  *    nonce is still consumed, so the signed message can never execute later (replay of a once-rejected order
  *    when margin has grown back).
+ * 2b. liquidations, after the transactions (so AuctionBids on earlier blocks' auctions are taken at this
+ *    block's auction prices first): live auctions reset or end in the backstop; accounts below maintenance
+ *    margin, found by the at-risk index, have their orders cancelled and slices of their positions auctioned
+ *    (liquidation.ts).
  * 3. premiums: markets whose book or price changed take their new funding premium.
  * 4. invariants: no touched book is crossed; open interest and collateral balance (invariants.ts). A violation throws InvariantViolation: the caller must drop the
  *    state it passed in (reload it from the store), nothing of the block is committed.
@@ -117,7 +119,6 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
   })
   events.push(...aggregateOracle(state, tally, env, dirty))
   events.push(...fundingTick(state, env, dirty))
-  events.push(...liquidationStep(state, env, dirty, findLiquidatable(atRiskIndex(state), state)))
 
   block.txs.forEach((tx, i) => {
     if (tx.kind === 'oracleReport') return
@@ -130,9 +131,13 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
       receipts[i] = failed(tx, e.code, e.message)
     }
   })
+  // after the transactions, so bids on the auctions of earlier blocks are taken before the pipeline moves on
+  const index = atRiskIndex(state)
+  noteChanged(index, state, dirty.subaccounts)
+  events.push(...liquidationStep(state, env, dirty, findLiquidatable(index, state)))
   updatePremiums(state, new Set([...dirty.markets, ...dirty.orders.values()]), env, dirty)
   checkBooks(state, dirty)
   checkInvariants(state, dirty, opening)
-  noteChanged(atRiskIndex(state), state, dirty.subaccounts)
+  noteChanged(index, state, dirty.subaccounts)
   return { state, receipts, events, dirty }
 }

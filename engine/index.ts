@@ -25,6 +25,8 @@ export {
 } from './insuranceFund.ts'
 export { checkInvariants, openBlock } from './invariants.ts'
 export { allLeaves, leafWrites, stateFromLeaves } from './leaves.ts'
+export type { AuctionView, InsuranceFundView } from './liquidationViews.ts'
+export { auctionsView, insuranceFundView } from './liquidationViews.ts'
 export { equity, initialMarginWithOrders, maintenanceMargin } from './margin.ts'
 export type { Address, MessageOf, OracleReportMessage, OrderMessage, TxMessage } from './messages.ts'
 export { decodeMessage, encodeMessageJson, isTxKind, MessageError, messageAccount, messageNonce } from './messages.ts'

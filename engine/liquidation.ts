@@ -1,5 +1,6 @@
 /**
- * @module The liquidation step of a block, after oracle prices and funding (docs/risk-model.md, Liquidation):
+ * @module The liquidation step of a block, after its transactions (so bids on earlier auctions go first) and
+ * so after the block's oracle prices and funding (docs/risk-model.md, Liquidation):
  *
  * 1. Live auctions, by id: an auction of a market with a stale oracle waits. One past its duration or below its
  *    minimum price ratio restarts from the oracle (auctions.ts). One whose price has reached the account's

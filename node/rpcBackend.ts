@@ -12,11 +12,13 @@
 import type { Address, SignedTx } from '../engine/index.ts'
 import {
   accountView,
+  auctionsView,
   bookView,
   decodeBlock,
   decodeMessage,
   eip712Description,
   encodeSignedTx,
+  insuranceFundView,
   isTxKind,
   MessageError,
   marketView,
@@ -132,6 +134,16 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
 
     markets() {
       return toJson(chain.state.markets.map((m) => marketView(chain.state, m.id, chain.head.time)))
+    },
+
+    auctions(market) {
+      if (market !== undefined && chain.state.markets[market] === undefined)
+        throw appError('UNKNOWN_MARKET', `unknown market ${market}`, 'market')
+      return toJson({ height: chain.head.height, auctions: auctionsView(chain.state, chain.head.time, market) })
+    },
+
+    insuranceFund() {
+      return toJson({ ...insuranceFundView(chain.state), height: chain.head.height })
     },
 
     orderBook(market, depth) {

@@ -23,6 +23,9 @@ export interface RpcBackend {
   transaction(hash: string): Promise<Json>
   block(height: bigint | 'latest'): Promise<Json>
   proof(address: string, subaccount: number, height: bigint | 'latest'): Promise<Json>
+  /** live liquidation auctions (of one market), priced at the head's block time */
+  auctions(market: number | undefined): Json
+  insuranceFund(): Json
   blockNumber(): bigint
   health(): HealthReport
 }

@@ -50,6 +50,11 @@ export const METHODS: Readonly<Record<string, MethodHandler>> = {
     const [addr, sub, tag] = paramList(params, 3)
     return b.proof(address(addr, 'address'), uint(sub, 'subaccount', 2 ** 32 - 1, 0), blockTag(tag, 'height'))
   },
+  perp_auctions: (params, b) => {
+    const [market] = paramList(params, 1)
+    return b.auctions(market === undefined ? undefined : uint(market, 'market', 2 ** 32 - 1))
+  },
+  perp_insuranceFund: noParams((b) => b.insuranceFund()),
   eth_chainId: noParams((b) => `0x${b.chainId.toString(16)}`),
   net_version: noParams((b) => String(b.chainId)),
   web3_clientVersion: noParams((b) => b.clientVersion),

@@ -8,8 +8,9 @@
  *   isolated market), so a liquidation never creates a new under-margined account.
  * - penalty: total = ceil(notional(size at oracle) × penaltyPpm / PPM); the bidder's discount is what the
  *   auction price gives away against the oracle value, max(0, floor value − quote) when bidders buy and
- *   max(0, quote − ceil value) when they sell; the insurance fund gets max(0, total − discount), at most the
- *   liquidated account's equity after the trade (never making it negative).
+ *   max(0, quote − ceil value) when they sell; the insurance fund gets max(0, total − discount), at most what
+ *   the liquidated account's equity after the trade exceeds the maintenance margin of its remaining positions
+ *   (so the fee never pushes the rest into bankruptcy; nothing when already below).
  */
 import { auctionPrice, inLiquidation, removeAuction } from '../auctions.ts'
 import type { Dirty } from '../dirty.ts'
@@ -19,7 +20,7 @@ import { flatPosition, quoteAmount, tradePosition, transferPosition } from '../f
 import { abs, max, mulDivCeil, mulDivFloor, PPM } from '../fixedPoint.ts'
 import { settleFundingOnCopy } from '../funding.ts'
 import { insuranceFund } from '../insuranceFund.ts'
-import { equity } from '../margin.ts'
+import { equity, maintenanceMargin } from '../margin.ts'
 import type { AuctionBidMessage } from '../messages.ts'
 import { cloneSubaccount, readSubaccount, writableSubaccount } from '../subaccounts.ts'
 import type { Auction, BlockEnv, Market, State, Subaccount, TxEvent } from '../types.ts'
@@ -79,7 +80,8 @@ export function auctionBid(state: State, b: AuctionBidMessage, env: BlockEnv, di
     ? max(mulDivFloor(size, market.oraclePrice, market.quoteDivisor) - quote, 0n)
     : max(quote - mulDivCeil(size, market.oraclePrice, market.quoteDivisor), 0n)
   let insuranceFee = max(total - discount, 0n)
-  const left = equity(state, liquidated)
+  // never below the maintenance margin of what remains: the fee must not itself bankrupt the rest
+  const left = equity(state, liquidated) - maintenanceMargin(state, liquidated)
   if (insuranceFee > left) insuranceFee = max(left, 0n)
   if (insuranceFee > 0n) {
     const fund = insuranceFund(state)
