@@ -6,14 +6,15 @@
  * 1. oracle: every OracleReport of the block is checked and tallied; markets meeting the quorum take the
  *    median (oracle.ts). Reports go first so that every order of the block sees the block's prices.
  * 1b. funding: markets whose interval has run advance their funding index (funding.ts).
+ * 1c. auctions: live liquidation auctions reset, or end in the backstop once their price reaches the account's
+ *    bankruptcy point (liquidation.ts), before any bid of the block.
  * 2. user transactions in block order: authorization (signer is the account), nonce, then the handler.
  *    A handler validates everything before its first write, so a rejected transaction writes nothing; its
  *    nonce is still consumed, so the signed message can never execute later (replay of a once-rejected order
  *    when margin has grown back).
  * 2b. liquidations, after the transactions (so AuctionBids on earlier blocks' auctions are taken at this
- *    block's auction prices first): live auctions reset or end in the backstop; accounts below maintenance
- *    margin, found by the at-risk index, have their orders cancelled and slices of their positions auctioned
- *    (liquidation.ts).
+ *    block's auction prices first): accounts below maintenance margin, found by the at-risk index, have their
+ *    orders cancelled and slices of their positions auctioned (liquidation.ts).
  * 3. premiums: markets whose book or price changed take their new funding premium.
  * 4. invariants: no touched book is crossed; open interest and collateral balance (invariants.ts). A violation throws InvariantViolation: the caller must drop the
  *    state it passed in (reload it from the store), nothing of the block is committed.
@@ -31,7 +32,7 @@ import type { RejectCode } from './errors.ts'
 import { InvariantViolation, REJECT, reject, TxRejected } from './errors.ts'
 import { fundingTick, updatePremiums } from './funding.ts'
 import { checkInvariants, openBlock } from './invariants.ts'
-import { liquidationStep } from './liquidation.ts'
+import { auctionStep, liquidationStep } from './liquidation.ts'
 import { useNonce } from './nonces.ts'
 import type { OracleTally } from './oracle.ts'
 import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.ts'
@@ -119,6 +120,7 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
   })
   events.push(...aggregateOracle(state, tally, env, dirty))
   events.push(...fundingTick(state, env, dirty))
+  events.push(...auctionStep(state, env, dirty))
 
   block.txs.forEach((tx, i) => {
     if (tx.kind === 'oracleReport') return

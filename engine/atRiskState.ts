@@ -24,7 +24,8 @@ export function atRiskIndex(state: State): AtRiskIndex {
 export function findLiquidatable(_index: AtRiskIndex, state: State): string[] {
   const out: string[] = []
   for (const [id, sub] of state.subaccounts)
-    if (sub.positions.size > 0 && equity(state, sub) < maintenanceMargin(state, sub)) out.push(id)
+    if ((sub.positions.size > 0 || sub.collateral < 0n) && equity(state, sub) < maintenanceMargin(state, sub))
+      out.push(id)
   return out.sort()
 }
 

@@ -143,6 +143,8 @@ export function backstop(state: State, sub: Subaccount, dirty: Dirty): TxEvent[]
   settleFunding(state, sub, dirty)
   const accountEquity = equity(state, sub)
   const fundEquity = equity(state, readSubaccount(state, INSURANCE_FUND_ADDRESS, INSURANCE_FUND_SUBACCOUNT))
-  if (accountEquity >= 0n || fundEquity >= -accountEquity) return [takeover(state, sub, accountEquity, dirty)]
+  // with no position there is nobody to deleverage against: the fund takes the debt and the collateral
+  const covered = accountEquity >= 0n || fundEquity >= -accountEquity || sub.positions.size === 0
+  if (covered) return [takeover(state, sub, accountEquity, dirty)]
   return deleverage(state, sub, -accountEquity, dirty)
 }

@@ -1,12 +1,13 @@
 /**
- * @module The liquidation step of a block, after its transactions (so bids on earlier auctions go first) and
- * so after the block's oracle prices and funding (docs/risk-model.md, Liquidation):
+ * @module The liquidation steps of a block (docs/risk-model.md, Liquidation):
  *
- * 1. Live auctions, by id: an auction of a market with a stale oracle waits. One past its duration or below its
- *    minimum price ratio restarts from the oracle (auctions.ts). One whose price has reached the account's
- *    bankruptcy point — selling (buying back) its remaining size at the auction price would leave the account
- *    with equity ≤ 0 — ends in the backstop (backstop.ts).
- * 2. Accounts found liquidatable (equity < maintenance margin), lowest equity/maintenance first, ties by id;
+ * 1. Before the block's transactions, after its oracle prices and funding — live auctions, by id: an auction of
+ *    a market with a stale oracle waits. One past its duration or below its minimum price ratio restarts from
+ *    the oracle (auctions.ts). One whose price has reached the account's bankruptcy point — selling (buying back)
+ *    its remaining size at the auction price would leave the account with equity ≤ 0 — ends in the backstop
+ *    (backstop.ts). The transactions then bid only on auctions above that point, at this block's prices.
+ * 2. After the transactions (so bids on the auctions of earlier blocks go first): accounts found liquidatable
+ *    (equity < maintenance margin), lowest equity/maintenance first, ties by id;
  *    the insurance fund and accounts holding a position in a market with a stale oracle are skipped (no
  *    liquidation on a stale price). For each: its resting orders are cancelled; with equity ≤ 0 it goes to the
  *    backstop at once; otherwise slices of its positions go to auction (planSlices), largest notional first,
@@ -211,21 +212,28 @@ function cancelAllOrders(state: State, sub: Subaccount, dirty: Dirty): TxEvent[]
   })
 }
 
-/** Step 1 and 2 of the module comment. `liquidatable`: ids with equity < maintenance margin (atRisk.ts). */
-export function liquidationStep(state: State, env: BlockEnv, dirty: Dirty, liquidatable: readonly string[]): TxEvent[] {
+/** Step 1 of the module comment, before the block's transactions: bids then meet only auctions above bankruptcy. */
+export function auctionStep(state: State, env: BlockEnv, dirty: Dirty): TxEvent[] {
   const events: TxEvent[] = []
   advanceAuctions(state, env, dirty, events)
+  return events
+}
+
+/** Step 2 of the module comment. `liquidatable`: ids with equity < maintenance margin (atRisk.ts). */
+export function liquidationStep(state: State, env: BlockEnv, dirty: Dirty, liquidatable: readonly string[]): TxEvent[] {
+  const events: TxEvent[] = []
   const fundId = insuranceFundId()
   const queue: { id: string; sub: Subaccount; e: bigint; mm: bigint }[] = []
   for (const id of liquidatable) {
     const sub = state.subaccounts.get(id)
-    if (id === fundId || sub === undefined || sub.positions.size === 0) continue
+    if (id === fundId || sub === undefined) continue
     let stale = false
     for (const m of sub.positions.keys()) if (isStale(state, state.markets[m] as Market, env.time)) stale = true
     if (stale) continue
     const e = equity(state, sub)
     const mm = maintenanceMargin(state, sub)
-    if (e < mm) queue.push({ id, sub, e, mm })
+    // mm = 0 for an account with no position: one whose USDC debt its non-USD collateral no longer covers
+    if (e < mm) queue.push({ id, sub, e, mm: mm > 0n ? mm : 1n })
   }
   // lowest equity / maintenance first (compared exactly: e₁ × mm₂ < e₂ × mm₁; mm > 0 here), ties by id
   queue.sort((a, b) => {

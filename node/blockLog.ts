@@ -1,5 +1,6 @@
 /**
- * @module The devnet's one line per block: height, transactions, fills, root prefix, and how many validators
+ * @module The devnet's one line per block: height, transactions, fills, liquidation events (auctions started or
+ * taken, takeovers, deleveraging; shown when any), root prefix, and how many validators
  * reached the same root. A line is printed once every validator has imported the height, or after
  * `waitMs` with whoever has (so a lagging validator shows as "1/2").
  */
@@ -10,13 +11,21 @@ interface Pending {
   txs: number
   rejected: number
   fills: number
+  liquidations: number
   at: number
   agree: number
   disagree: number
 }
 
 export interface BlockLog {
-  sequencerBlock(height: bigint, root: string, txs: number, rejected: number, fills: number): void
+  sequencerBlock(
+    height: bigint,
+    root: string,
+    txs: number,
+    rejected: number,
+    fills: number,
+    liquidations?: number,
+  ): void
   validatorBlock(height: bigint, root: string): void
   flush(force?: boolean): void
 }
@@ -38,7 +47,8 @@ export function createBlockLog(opts: {
         ? `ROOT MISMATCH (${p.disagree} of ${opts.validators})`
         : `validators ${p.agree}/${opts.validators} agree`
     const rejected = p.rejected > 0 ? ` (${p.rejected} rejected)` : ''
-    return `#${p.height}  txs ${String(p.txs).padStart(3)}${rejected}  fills ${String(p.fills).padStart(3)}  root ${p.root.slice(0, 10)}  ${agreement}`
+    const liq = p.liquidations > 0 ? `  liquidation events ${p.liquidations}` : ''
+    return `#${p.height}  txs ${String(p.txs).padStart(3)}${rejected}  fills ${String(p.fills).padStart(3)}${liq}  root ${p.root.slice(0, 10)}  ${agreement}`
   }
 
   function flush(force = false): void {
@@ -56,8 +66,8 @@ export function createBlockLog(opts: {
   }
 
   return {
-    sequencerBlock(height, root, txs, rejected, fills) {
-      const p: Pending = { height, root, txs, rejected, fills, at: opts.now(), agree: 0, disagree: 0 }
+    sequencerBlock(height, root, txs, rejected, fills, liquidations = 0) {
+      const p: Pending = { height, root, txs, rejected, fills, liquidations, at: opts.now(), agree: 0, disagree: 0 }
       for (const r of early.get(height) ?? []) r === root ? p.agree++ : p.disagree++
       early.delete(height)
       pending.set(height, p)

@@ -81,7 +81,18 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       const receipts = b.result.receipts
       const fills = receipts.reduce((n, r) => n + r.events.filter((e) => e.type === 'fill').length, 0)
       const rejected = receipts.filter((r) => !r.ok).length
-      blockLog.sequencerBlock(b.block.header.height, toHex(b.block.header.stateRoot), receipts.length, rejected, fills)
+      const liquidation = new Set(['auctionStarted', 'auctionFill', 'insuranceTakeover', 'deleveraged'])
+      const liquidations = [...b.result.events, ...receipts.flatMap((r) => r.events)].filter((e) =>
+        liquidation.has(e.type),
+      ).length
+      blockLog.sequencerBlock(
+        b.block.header.height,
+        toHex(b.block.header.stateRoot),
+        receipts.length,
+        rejected,
+        fills,
+        liquidations,
+      )
     })
     for (let i = 1; i <= count; i++) {
       const v = await startNode({

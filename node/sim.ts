@@ -2,7 +2,10 @@
  * @module The devnet's market simulation, a real client of the JSON-RPC: an oracle feeder (the three devnet
  * oracle keys report a random-walk price every 500 ms), two market makers (accounts 0 and 1: every second
  * cancel-all then three post-only levels each side around the oracle), and two takers (accounts 2 and 3:
- * IOC orders 0.3% through the oracle; account 3 sends through a validator, which forwards to the sequencer).
+ * IOC orders 0.3% through the oracle; account 3 sends through a validator, which forwards to the sequencer),
+ * a gambler (account 6: moves 200 USDC into its subaccount 1 and opens a position at about 18× leverage there)
+ * and a liquidator (account 7: takes every live auction in full at its current price once the price is at or
+ * better than the oracle). Every 20 s the oracle walk takes a jump of ±2.5%, so liquidations come quickly.
  * Signing is viem's signTypedData with the domain and types from perp_chainInfo, as any wallet would do.
  */
 
@@ -97,10 +100,13 @@ export async function startSimulation(o: SimOptions): Promise<Simulation> {
 
   const oracles = ORACLE_KEY_INDEXES.map((i) => privateKeyToAccount(toHex(devnetKey(i).privateKey)))
   let lastReport = 0n
+  let step = 0
   every(500, async () => {
-    // random walk: each step moves at most ±0.1% (integer math on the price units)
+    // random walk: each step moves at most ±0.1% (integer math on the price units); every 40th step a ±2.5% jump
+    step += 1
+    const jump = step % 40 === 0 ? (Math.random() < 0.5 ? -25_000n : 25_000n) : 0n
     prices.forEach((p, i) => {
-      prices[i] = p + (p * BigInt(Math.round((Math.random() - 0.5) * 2000))) / 1_000_000n
+      prices[i] = p + (p * (BigInt(Math.round((Math.random() - 0.5) * 2000)) + jump)) / 1_000_000n
     })
     const timestamp = BigInt(Math.max(Date.now(), Number(lastReport) + 1))
     lastReport = timestamp
@@ -182,6 +188,65 @@ export async function startSimulation(o: SimOptions): Promise<Simulation> {
         url,
       )
     })
+  })
+
+  const gambler = privateKeyToAccount(toHex(devnetKey(6).privateKey))
+  every(3000, async () => {
+    const sub = await rpc<{ equity: string; positions: unknown[]; collateral: string }>(
+      o.sequencerUrl,
+      'perp_account',
+      [gambler.address, 1],
+    )
+    if (sub.positions.length > 0) return
+    if (BigInt(sub.equity) < 100_000_000n)
+      await send(gambler, 'transfer', {
+        account: gambler.address,
+        fromSubaccount: 0,
+        toSubaccount: 1,
+        amount: 200_000_000n,
+        nonce: nonce++,
+      })
+    const m = markets[0] as MarketInfo
+    const ref = prices[m.id] as bigint
+    const isBuy = Math.random() < 0.5
+    // about 18× the 200 USDC: 3,600 USDC of notional, in whole lots
+    const lot = BigInt(m.lotSize)
+    const size = ((3_600_000_000n * 10n ** 8n) / ref / lot) * lot
+    const price = snap(isBuy ? ref + (ref * 30n) / 10_000n : ref - (ref * 30n) / 10_000n, BigInt(m.tickSize), isBuy)
+    await send(gambler, 'order', {
+      account: gambler.address,
+      subaccount: 1,
+      market: m.id,
+      isBuy,
+      price,
+      size,
+      timeInForce: 1,
+      reduceOnly: false,
+      postOnly: false,
+      clientId: 0n,
+      nonce: nonce++,
+      expiresAt: 0n,
+    })
+  })
+
+  const liquidator = privateKeyToAccount(toHex(devnetKey(7).privateKey))
+  every(500, async () => {
+    const { auctions } = await rpc<{
+      auctions: { id: string; market: number; size: string; price: string; bidderBuys: boolean }[]
+    }>(o.sequencerUrl, 'perp_auctions')
+    for (const a of auctions) {
+      const oracle = prices[a.market] as bigint
+      const price = BigInt(a.price)
+      if (a.bidderBuys ? price > oracle : price < oracle) continue // not yet worth taking
+      await send(liquidator, 'auctionBid', {
+        account: liquidator.address,
+        subaccount: 0,
+        auctionId: BigInt(a.id),
+        size: BigInt(a.size),
+        limitPrice: price,
+        nonce: nonce++,
+      })
+    }
   })
 
   return {

@@ -9,13 +9,25 @@
  * - no book is crossed, every level's total is the sum of its orders, every resting order is on the lot and
  *   indexed by its owner;
  * - a subaccount with no position, order or asset holds collateral ≥ 0 (no bad debt without a liquidation);
+ * - liquidations (accounts 4 and 5 trade at up to 20×; liquidators bid on live auctions): no subaccount but the
+ *   fund is committed with negative equity unless its market's oracle is stale, and auctions back positions;
  * - a twin state fed the same blocks, and a state rebuilt from leaves midway, commit to the same root.
  */
 import fc from 'fast-check'
 import type { Address, State, VerifiedTx } from '../../engine/index.ts'
-import { allLeaves, applyBlock, leafWrites, stateFromLeaves } from '../../engine/index.ts'
+import {
+  allLeaves,
+  applyBlock,
+  auctionPrice,
+  equity,
+  genesisState,
+  insuranceFundId,
+  leafWrites,
+  parseGenesis,
+  stateFromLeaves,
+} from '../../engine/index.ts'
 import { MerkleState, toHex } from '../../state/index.ts'
-import { ACCOUNTS, GENESIS_TIME, SIGNERS, stateFromGenesisFile } from '../unit/helpers/engineFixtures.ts'
+import { ACCOUNTS, GENESIS_TIME, genesisJson, SIGNERS } from '../unit/helpers/engineFixtures.ts'
 
 export type Command =
   | {
@@ -36,6 +48,7 @@ export type Command =
   | { k: 'time'; ms: number }
   | { k: 'transfer'; a: number; usdc: number; out: boolean }
   | { k: 'withdraw'; a: number; usdc: number }
+  | { k: 'bid'; a: number; pick: number; lots: number; ticks: number }
 
 const account = fc.integer({ min: 0, max: 5 })
 const market = fc.integer({ min: 0, max: 1 })
@@ -92,6 +105,16 @@ export const commandArb: fc.Arbitrary<Command> = fc.oneof(
       a: account,
       usdc: fc.integer({ min: 1, max: 300_000 }),
       out: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant('bid' as const),
+      a: account,
+      pick: fc.nat(),
+      lots: fc.integer({ min: 1, max: 400 }),
+      ticks: fc.integer({ min: -5, max: 5 }),
     }),
   },
   {
@@ -155,6 +178,27 @@ export function checkInvariantsByScan(state: State, expectedTotal: bigint): void
     const flat = s.positions.size === 0 && s.openOrders.size === 0 && [...s.assets.values()].every((a) => a === 0n)
     if (flat && s.collateral < 0n)
       throw new Error(`${s.address}:${s.subaccount} is flat with collateral ${s.collateral}`)
+  }
+}
+
+/**
+ * After a block, no subaccount but the insurance fund is left with negative equity, unless it holds a position
+ * in a market whose oracle is stale (no liquidation on a stale price): the pipeline took every other one out.
+ * Every live auction backs a position of its account on the auctioned side.
+ */
+export function checkLiquidationOutcome(state: State, time: bigint): void {
+  const fund = insuranceFundId()
+  for (const [id, s] of state.subaccounts) {
+    if (id === fund || equity(state, s) >= 0n) continue
+    const stale = [...s.positions.keys()].some(
+      (m) => time - (state.markets[m] as NonNullable<State['markets'][0]>).oracleTime > state.oracle.maxPriceAgeMs,
+    )
+    if (!stale) throw new Error(`${id} committed with equity ${equity(state, s)} outside the pipeline`)
+  }
+  for (const a of state.auctions.values()) {
+    const size = state.subaccounts.get(`${a.address}:${a.subaccount}`)?.positions.get(a.market)?.size ?? 0n
+    if (a.size <= 0n || (a.bidderBuys ? size <= 0n : size >= 0n))
+      throw new Error(`auction ${a.id} of ${a.size} backs no position (${size})`)
   }
 }
 
@@ -267,6 +311,26 @@ export class ModelDriver {
           hash: this.#digest(),
           signer: a,
         })
+      } else if (c.k === 'bid') {
+        // a liquidator's bid on a live auction, its limit a few ticks either side of the price at the last block
+        const auctions = [...state.auctions.values()].sort((x, y) => (x.id < y.id ? -1 : 1))
+        const a0 = auctions[c.pick % Math.max(auctions.length, 1)]
+        if (a0 === undefined) continue
+        const m = state.markets[a0.market] as NonNullable<State['markets'][0]>
+        const limit = auctionPrice(m, a0, this.#time) + BigInt(c.ticks) * m.tickSize
+        txs.push({
+          kind: 'auctionBid',
+          message: {
+            account: a,
+            subaccount: 0,
+            auctionId: a0.id,
+            size: m.lotSize * BigInt(c.lots),
+            limitPrice: limit > 0n ? limit : m.tickSize,
+            nonce,
+          },
+          hash: this.#digest(),
+          signer: a,
+        })
       } else {
         const amount = BigInt(c.usdc) * USDC
         txs.push({
@@ -283,9 +347,31 @@ export class ModelDriver {
   }
 }
 
+/**
+ * The devnet genesis with accounts 4 and 5 holding 2,000 USDC instead of 1,000,000 (and 1 WETH and no WETH
+ * instead of 10): orders of up to 0.4 BTC ($24,000) reach the 20× limit, so oracle moves liquidate them and the
+ * whole pipeline runs.
+ */
+export function modelGenesisJson(): Record<string, unknown> {
+  const json = genesisJson()
+  const accounts = json.accounts as { address: string; collateral: string; assets?: Record<string, string> }[]
+  for (const i of [4, 5]) {
+    const a = accounts.find((x) => x.address.toLowerCase() === ACCOUNTS[i])
+    if (a === undefined) continue
+    a.collateral = (2_000n * USDC).toString()
+    // account 4 keeps 1 WETH (18 decimals), so takeovers move non-USD collateral too; account 5 holds none
+    a.assets = i === 4 ? { '1': (10n ** 18n).toString() } : {}
+  }
+  return json
+}
+
+export function modelGenesis(): State {
+  return genesisState(parseGenesis(modelGenesisJson()))
+}
+
 /** The blocks a command sequence makes (applied to a fresh genesis state while building). */
 export function commandsToBlocks(commands: readonly Command[], blockSize: number): ModelBlock[] {
-  const state = stateFromGenesisFile()
+  const state = modelGenesis()
   const driver = new ModelDriver(state)
   const blocks: ModelBlock[] = []
   for (let at = 0; at < commands.length; at += blockSize) {
@@ -298,8 +384,8 @@ export function commandsToBlocks(commands: readonly Command[], blockSize: number
 
 /** Runs commands in blocks of `blockSize`, checking the invariants after every block; returns the block count. */
 export function runModel(commands: readonly Command[], blockSize: number): number {
-  const state = stateFromGenesisFile()
-  let twin = stateFromGenesisFile()
+  const state = modelGenesis()
+  let twin = modelGenesis()
   const start = total(state)
   const merkle = new MerkleState()
   merkle.apply(allLeaves(state))
@@ -312,6 +398,7 @@ export function runModel(commands: readonly Command[], blockSize: number): numbe
     merkle.apply(leafWrites(state, result.dirty))
     applyBlock(twin, { txs }, env)
     checkInvariantsByScan(state, start)
+    checkLiquidationOutcome(state, time)
     blocks++
     if (blocks % 50 === 0) {
       const r = toHex(merkle.root())

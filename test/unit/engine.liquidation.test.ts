@@ -55,10 +55,7 @@ function setup(): State {
   return s
 }
 
-const price = (s: State, p: bigint, time: bigint): VerifiedTx[] => [
-  oracleTx(S0, time, [0], [p]),
-  oracleTx(S1, time, [0], [p]),
-]
+const price = (p: bigint, time: bigint): VerifiedTx[] => [oracleTx(S0, time, [0], [p]), oracleTx(S1, time, [0], [p])]
 
 function bid(account: Address, auctionId: bigint, size: bigint, limitPrice: bigint): VerifiedTx {
   return {
@@ -111,7 +108,7 @@ describe('a partial liquidation by auction', () => {
     const s = setup()
     // a resting bid far below the market (order 2: M's sell was 1, X's IOC never rested): the liquidation cancels it
     expect(run1(s, orderTx(orderMsg(X, { isBuy: true, price: 5_000_000_000_000n }))).ok).toBe(true)
-    const r = run(s, price(s, 5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
+    const r = run(s, price(5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
     // at $57,000: equity = −555,000,000 + 570,000,000 = 15,000,000 < maintenance ceil(570,000,000 × 3%) = 17,100,000
     // closing k lots at the oracle costs the penalty ceil(57,000,000 k × 1.5%) = 855,000 k and leaves maintenance
     // 1,710,000 (10 − k): 15,000,000 − 855,000 k ≥ 1.25 × 1,710,000 (10 − k) ⇔ k ≥ 4.97 → 5 lots
@@ -136,7 +133,7 @@ describe('a partial liquidation by auction', () => {
 
   it('a liquidator takes the slice at the current price; the penalty beyond its discount goes to the fund', () => {
     const s = setup()
-    run(s, price(s, 5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
+    run(s, price(5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
     const fundBefore = fundOf(s)?.collateral ?? 0n
     const t = T0 + 4_000n // 3 whole steps: factor 995,000 → 990,025 → floor(990,025 × 0.995) = 985,074
     const a = s.auctions.get(1n)
@@ -170,12 +167,12 @@ describe('a partial liquidation by auction', () => {
     expect(maintenanceMargin(s, subOf(s, X))).toBe(8_550_000n)
     expect(subOf(s, L).positions.get(0)?.size).toBe(5_000n)
     // X is healthy again: the next block starts nothing
-    expect(ofType(run(s, price(s, 5_700_000_000_000n, t + 1_000n), t + 1_000n).events, 'auctionStarted')).toEqual([])
+    expect(ofType(run(s, price(5_700_000_000_000n, t + 1_000n), t + 1_000n).events, 'auctionStarted')).toEqual([])
   })
 
   it('with no bidder the price falls to the bankruptcy point and the fund takes the account over', () => {
     const s = setup()
-    run(s, price(s, 5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
+    run(s, price(5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
     const fundEquityBefore = equity(s, fundOf(s) as NonNullable<ReturnType<typeof fundOf>>)
     // bankruptcy for the 5-lot slice: 15,000,000 − 285,000,000 + 5000 p / 1e8 ≤ 0 ⇔ p ≤ 5,400,000,000,000
     let last = 5_700_000_000_000n
@@ -186,7 +183,7 @@ describe('a partial liquidation by auction', () => {
       const p = a === undefined ? 0n : auctionPrice(s.markets[0] as State['markets'][0], a, t)
       expect(p <= last).toBe(true) // monotone until a reset
       last = p
-      const r = run(s, price(s, 5_700_000_000_000n, t), t)
+      const r = run(s, price(5_700_000_000_000n, t), t)
       if (ofType(r.events, 'insuranceTakeover').length > 0) {
         expect(p <= 5_400_000_000_000n).toBe(true)
         expect(ofType(r.events, 'insuranceTakeover')).toEqual([
@@ -205,7 +202,7 @@ describe('a partial liquidation by auction', () => {
 
   it('a reset re-reads the oracle; a parameter change does not reprice a live auction', () => {
     const s = setup()
-    run(s, price(s, 5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
+    run(s, price(5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
     const a = s.auctions.get(1n)
     if (a === undefined) throw new Error('no auction')
     const market = s.markets[0] as State['markets'][0]
@@ -213,7 +210,7 @@ describe('a partial liquidation by auction', () => {
     s.risk.liquidation.cutPpm = 500_000n // governance halves the step: the live auction keeps its own terms
     expect(auctionPrice(market, a, T0 + 3_000n)).toBe(before)
     a.terms.durationMs = 2_500n // shorten this auction so the next block resets it
-    const r = run(s, price(s, 5_690_000_000_000n, T0 + 4_000n), T0 + 4_000n)
+    const r = run(s, price(5_690_000_000_000n, T0 + 4_000n), T0 + 4_000n)
     expect(ofType(r.events, 'auctionReset')).toEqual([
       { type: 'auctionReset', auctionId: 1n, startPrice: 5_690_000_000_000n, resets: 1 },
     ])
@@ -228,9 +225,9 @@ describe('a partial liquidation by auction', () => {
     market.oracleTime = T0
     const r = run(s, [], T0 + 31_000n)
     expect(ofType(r.events, 'auctionStarted')).toEqual([])
-    expect(
-      ofType(run(s, price(s, 5_700_000_000_000n, T0 + 32_000n), T0 + 32_000n).events, 'auctionStarted'),
-    ).toHaveLength(1)
+    expect(ofType(run(s, price(5_700_000_000_000n, T0 + 32_000n), T0 + 32_000n).events, 'auctionStarted')).toHaveLength(
+      1,
+    )
   })
 })
 
@@ -241,7 +238,7 @@ describe('backstop: the fund or deleveraging', () => {
     const f = s.subaccounts.get(insuranceFundId())
     if (f === undefined) throw new Error('no fund')
     f.collateral = fund
-    return { s, r: run(s, price(s, 5_500_000_000_000n, T0 + 1_000n), T0 + 1_000n) }
+    return { s, r: run(s, price(5_500_000_000_000n, T0 + 1_000n), T0 + 1_000n) }
   }
 
   it('a fund of exactly 5,000,000 covers it: takeover, no deleveraging', () => {
