@@ -12,8 +12,10 @@
  * A reset (t > durationMs, or factor < minPriceRatioPpm) restarts the auction from the oracle price of that
  * block. The terms are copied into the auction when it starts, so a parameter change never reprices it.
  */
+
+import { quoteAmount } from './fills.ts'
 import { PPM } from './fixedPoint.ts'
-import type { Auction, AuctionTerms, Market, State } from './types.ts'
+import type { Auction, AuctionTerms, CollateralAsset, Market, State } from './types.ts'
 import { AUCTION_CURVE, subaccountId } from './types.ts'
 
 /** Genesis keeps durationMs / stepMs at most this, which bounds the stairstep loop. */
@@ -53,6 +55,18 @@ export function auctionPrice(market: Market, a: Auction, time: bigint): bigint {
   const raw = a.startPrice * (2n * PPM - f)
   const unit = PPM * tick
   return ((raw + unit - 1n) / unit) * tick
+}
+
+/**
+ * USDC units for `size` of what the auction sells at `price`: a position slice's exact quote amount, or for
+ * collateral floor(size × price × 10^6 / 10^(decimals + priceDecimals)) (the asset's value at that price, rounded
+ * down: the liquidated account receives no fraction of a unit it was not paid).
+ */
+export function auctionQuote(state: State, a: Auction, size: bigint, price: bigint): bigint {
+  const market = state.markets[a.market] as Market
+  if (a.asset === 0) return quoteAmount(market, size, price)
+  const asset = state.assets[a.asset - 1] as CollateralAsset
+  return (size * price * 10n ** 6n) / 10n ** BigInt(asset.decimals + market.priceDecimals)
 }
 
 /** Whether the auction must restart from the oracle at block time `time`. */

@@ -69,7 +69,7 @@ function decodeTerms(r: Reader): AuctionTerms {
 }
 
 function encodeAuction(a: Auction): Uint8Array {
-  const w = address(new Writer().u64(a.id).u32(a.market), a.address).u32(a.subaccount)
+  const w = address(new Writer().u64(a.id).u32(a.market).u32(a.asset), a.address).u32(a.subaccount)
   w.u256(a.size).bool(a.bidderBuys).u256(a.startPrice).u64(a.startTime).u32(a.resets)
   return encodeTerms(w, a.terms).finish()
 }
@@ -78,6 +78,7 @@ function decodeAuction(r: Reader): Auction {
   return {
     id: r.u64(),
     market: r.u32(),
+    asset: r.u32(),
     address: readAddress(r),
     subaccount: r.u32(),
     size: r.u256(),

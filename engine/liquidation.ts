@@ -17,19 +17,27 @@
  * A subaccount with a live auction may not place orders, withdraw or transfer out (LIQUIDATING); its other
  * positions keep their auctions' sizes reserved.
  */
-import { addAuction, auctionPrice, auctionsOf, needsReset } from './auctions.ts'
+import { addAuction, auctionPrice, auctionQuote, auctionsOf, needsReset } from './auctions.ts'
 import { backstop } from './backstop.ts'
 import type { Dirty } from './dirty.ts'
-import { quoteAmount } from './fills.ts'
 import { PPM } from './fixedPoint.ts'
 import { insuranceFundId } from './insuranceFund.ts'
-import { equity, maintenanceMargin, notional, positionRequirement, positionValue } from './margin.ts'
+import {
+  assetsMarginValue,
+  assetValue,
+  equity,
+  maintenanceMargin,
+  notional,
+  positionRequirement,
+  positionValue,
+} from './margin.ts'
 import { dropOrder } from './restingOrders.ts'
 import { isStale } from './txs/placeOrder.ts'
 import type {
   Auction,
   AuctionTerms,
   BlockEnv,
+  CollateralAsset,
   LiquidationConfig,
   Market,
   RestingOrder,
@@ -45,8 +53,12 @@ function termsOf(cfg: LiquidationConfig): AuctionTerms {
   return { curve, durationMs, stepMs, cutPpm, minPriceRatioPpm, penaltyPpm }
 }
 
-/** The auction's size still backed by the account's position (deleveraging may have shrunk it). */
+/** The auction's size still backed by the account's position or collateral (deleveraging may have shrunk it). */
 export function liveSize(sub: Subaccount | undefined, a: Auction): bigint {
+  if (a.asset !== 0) {
+    const held = sub?.assets.get(a.asset) ?? 0n
+    return held < a.size ? held : a.size
+  }
   const size = sub?.positions.get(a.market)?.size ?? 0n
   const backed = a.bidderBuys ? (size > 0n ? size : 0n) : size < 0n ? -size : 0n
   return backed < a.size ? backed : a.size
@@ -55,7 +67,9 @@ export function liveSize(sub: Subaccount | undefined, a: Auction): bigint {
 /** Equity after the auction's remaining size trades at `price`: ≤ 0 means the bankruptcy point is reached. */
 export function equityAfterAuction(state: State, sub: Subaccount, a: Auction, size: bigint, price: bigint): bigint {
   const market = state.markets[a.market] as Market
-  const quote = quoteAmount(market, size, price)
+  const quote = auctionQuote(state, a, size, price)
+  if (a.asset !== 0)
+    return equity(state, sub) - assetValue(state, state.assets[a.asset - 1] as CollateralAsset, size, true) + quote
   return a.bidderBuys
     ? equity(state, sub) - positionValue(market, size) + quote
     : equity(state, sub) - positionValue(market, -size) - quote
@@ -159,7 +173,9 @@ function startAuctions(
 ): TxEvent[] {
   const cfg = state.risk.liquidation
   const live = auctionsOf(state, subaccountId(sub.address, sub.subaccount))
-  const reserved = new Map<number, bigint>(live.map((a) => [a.market, a.bidderBuys ? a.size : -a.size]))
+  const reserved = new Map<number, bigint>(
+    live.filter((a) => a.asset === 0).map((a) => [a.market, a.bidderBuys ? a.size : -a.size]),
+  )
   const events: TxEvent[] = []
   let accountSpent = 0n
   for (const [id, slice] of [...planSlices(state, sub, reserved)].sort(([a], [b]) => a - b)) {
@@ -184,23 +200,81 @@ function startAuctions(
       startTime: env.time,
       resets: 0,
       terms: termsOf(cfg),
+      asset: 0,
     }
-    state.global.nextAuctionId += 1n
-    dirty.global = true
-    addAuction(state, auction)
-    dirty.auctions.add(auction.id)
-    events.push({
-      type: 'auctionStarted',
-      auctionId: auction.id,
-      market: id,
+    events.push(open(state, auction, dirty))
+  }
+  collateralAuctions(state, sub, env, live, cfg.maxNotionalPerBlockPerAccount - accountSpent, dirty, events)
+  return events
+}
+
+function open(state: State, auction: Auction, dirty: Dirty): TxEvent {
+  state.global.nextAuctionId += 1n
+  dirty.global = true
+  addAuction(state, auction)
+  dirty.auctions.add(auction.id)
+  return {
+    type: 'auctionStarted',
+    auctionId: auction.id,
+    market: auction.market,
+    asset: auction.asset,
+    address: auction.address,
+    subaccount: auction.subaccount,
+    size: auction.size,
+    bidderBuys: auction.bidderBuys,
+    startPrice: auction.startPrice,
+  }
+}
+
+/**
+ * A liquidated subaccount whose liabilities only its non-USD collateral backs — debt = Σ haircut asset value −
+ * equity > 0, i.e. USDC and positions (with funding) sum below zero — sells, by asset id, what covers that debt
+ * and the penalty at the oracle price: ceil(debt × (PPM + penaltyPpm) / PPM) USDC worth, in the asset's units
+ * (rounded up), at most what it holds and within the account's per-block room; one live auction per asset.
+ * Returns the notional it put up for auction.
+ */
+function collateralAuctions(
+  state: State,
+  sub: Subaccount,
+  env: BlockEnv,
+  live: readonly Auction[],
+  room: bigint,
+  dirty: Dirty,
+  events: TxEvent[],
+): bigint {
+  const cfg = state.risk.liquidation
+  let debt = assetsMarginValue(state, sub) - equity(state, sub)
+  let used = 0n
+  for (const [id, held] of [...sub.assets].sort(([a], [b]) => a - b)) {
+    if (debt <= 0n || held <= 0n || live.some((a) => a.asset === id)) continue
+    const asset = state.assets[id - 1] as CollateralAsset
+    const market = state.markets[asset.priceMarket] as Market
+    if (isStale(state, market, env.time)) continue
+    const unit = 10n ** BigInt(asset.decimals + market.priceDecimals)
+    const want = (debt * (PPM + cfg.penaltyPpm) + PPM - 1n) / PPM
+    const cap = room - used < want ? room - used : want
+    if (cap <= 0n) break
+    const needed = (cap * unit + market.oraclePrice * 10n ** 6n - 1n) / (market.oraclePrice * 10n ** 6n)
+    const size = needed < held ? needed : held
+    const value = assetValue(state, asset, size, false)
+    used += value
+    debt -= value
+    const auction: Auction = {
+      id: state.global.nextAuctionId,
+      market: asset.priceMarket,
+      asset: id,
       address: sub.address,
       subaccount: sub.subaccount,
       size,
-      bidderBuys: auction.bidderBuys,
-      startPrice: auction.startPrice,
-    })
+      bidderBuys: true,
+      startPrice: market.oraclePrice,
+      startTime: env.time,
+      resets: 0,
+      terms: termsOf(cfg),
+    }
+    events.push(open(state, auction, dirty))
   }
-  return events
+  return used
 }
 
 function cancelAllOrders(state: State, sub: Subaccount, dirty: Dirty): TxEvent[] {

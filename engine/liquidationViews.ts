@@ -16,6 +16,8 @@ import { accountView } from './views.ts'
 export interface AuctionView {
   id: bigint
   market: number
+  /** 0: a position slice; n ≥ 1: non-USD collateral asset n */
+  asset: number
   address: Address
   subaccount: number
   /** size units left */
@@ -43,6 +45,7 @@ export function auctionsView(state: State, time: bigint, market?: number): Aucti
     out.push({
       id: a.id,
       market: a.market,
+      asset: a.asset,
       address: a.address,
       subaccount: a.subaccount,
       size,

@@ -265,11 +265,14 @@ export interface LiquidationConfig extends AuctionTerms {
  */
 export interface Auction {
   id: bigint
+  /** the market of the position slice; for collateral, the market that prices the asset */
   market: number
+  /** 0: a slice of a position; n ≥ 1: the subaccount's non-USD collateral asset n (bidders buy it for USDC) */
+  asset: number
   /** the liquidated subaccount */
   address: Address
   subaccount: number
-  /** size still to be taken, size units (> 0) */
+  /** size still to be taken, size units (> 0); for collateral, the asset's units */
   size: bigint
   /** the liquidated position is long, so bidders buy (and the price falls); otherwise bidders sell (it rises) */
   bidderBuys: boolean
@@ -390,6 +393,7 @@ export type TxEvent =
       type: 'auctionStarted'
       auctionId: bigint
       market: number
+      asset: number
       address: Address
       subaccount: number
       size: bigint
@@ -401,6 +405,7 @@ export type TxEvent =
       type: 'auctionFill'
       auctionId: bigint
       market: number
+      asset: number
       address: Address
       subaccount: number
       bidder: Address

@@ -184,7 +184,7 @@ export function checkInvariantsByScan(state: State, expectedTotal: bigint): void
 /**
  * After a block, no subaccount but the insurance fund is left with negative equity, unless it holds a position
  * in a market whose oracle is stale (no liquidation on a stale price): the pipeline took every other one out.
- * Every live auction backs a position of its account on the auctioned side.
+ * Every live auction backs a position of its account on the auctioned side, or collateral it still holds.
  */
 export function checkLiquidationOutcome(state: State, time: bigint): void {
   const fund = insuranceFundId()
@@ -196,7 +196,13 @@ export function checkLiquidationOutcome(state: State, time: bigint): void {
     if (!stale) throw new Error(`${id} committed with equity ${equity(state, s)} outside the pipeline`)
   }
   for (const a of state.auctions.values()) {
-    const size = state.subaccounts.get(`${a.address}:${a.subaccount}`)?.positions.get(a.market)?.size ?? 0n
+    const sub = state.subaccounts.get(`${a.address}:${a.subaccount}`)
+    if (a.asset !== 0) {
+      const held = sub?.assets.get(a.asset) ?? 0n
+      if (a.size <= 0n || held <= 0n) throw new Error(`collateral auction ${a.id} of ${a.size}: only ${held} held`)
+      continue
+    }
+    const size = sub?.positions.get(a.market)?.size ?? 0n
     if (a.size <= 0n || (a.bidderBuys ? size <= 0n : size >= 0n))
       throw new Error(`auction ${a.id} of ${a.size} backs no position (${size})`)
   }

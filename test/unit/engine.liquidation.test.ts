@@ -120,6 +120,7 @@ describe('a partial liquidation by auction', () => {
         type: 'auctionStarted',
         auctionId: 1n,
         market: 0,
+        asset: 0, // a position slice (X holds no non-USD collateral)
         address: X,
         subaccount: 0,
         size: 5_000n,
@@ -151,6 +152,7 @@ describe('a partial liquidation by auction', () => {
         type: 'auctionFill',
         auctionId: 1n,
         market: 0,
+        asset: 0,
         address: X,
         subaccount: 0,
         bidder: L,
@@ -228,6 +230,68 @@ describe('a partial liquidation by auction', () => {
     expect(ofType(run(s, price(5_700_000_000_000n, T0 + 32_000n), T0 + 32_000n).events, 'auctionStarted')).toHaveLength(
       1,
     )
+  })
+})
+
+describe('non-USD collateral', () => {
+  // Y holds 1 WETH ($3,000 at the ETH oracle, 10% haircut: 2,700 USDC of margin) and 1,330 USDC, and buys 1 BTC
+  // at $60,000 (fee 30 USDC): collateral −58,700 USDC. At $57,000 its equity is −58,700 + 57,000 + 2,700 = 1,000
+  // USDC against maintenance 1,710: it is liquidated. What only the WETH backs, 2,700 − 1,000 = 1,700 USDC, is
+  // sold from the WETH: ceil(1,700 × 1.015) = 1,725.5 USDC worth = ceil(1,725,500,000 × 1e26 / (3e11 × 1e6))
+  // = 575,166,666,666,666,667 wei. The position slice: 1,000 − 0.855 k ≥ 1.25 × 1.71 × (1000 − k) ⇔ k ≥ 886.9.
+  const Y = addr(0x44)
+  function withWeth(): State {
+    const s = withoutVolatilityScaling(
+      stateWithAccounts([
+        { address: M, collateral: 1_000_000_000_000n },
+        { address: Y, collateral: 1_330_000_000n },
+        { address: L, collateral: 1_000_000_000_000n },
+      ]),
+    )
+    subOf(s, Y).assets.set(1, 10n ** 18n)
+    run(s, [orderTx(orderMsg(M, { isBuy: false, size: 1_000_000n }))], T0)
+    expect(run1(s, orderTx(orderMsg(Y, { isBuy: true, size: 1_000_000n, timeInForce: IOC })), T0).ok).toBe(true)
+    return s
+  }
+
+  it('an auction sells the collateral that backs the debt, beside the position slice', () => {
+    const s = withWeth()
+    const r = run(s, price(5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
+    expect(equity(s, subOf(s, Y))).toBe(1_000_000_000n)
+    const started = ofType(r.events, 'auctionStarted')
+    expect(started.map((e) => [e.asset, e.market, e.size])).toEqual([
+      [0, 0, 887_000n],
+      [1, 1, 575_166_666_666_666_667n],
+    ])
+    // a second later the WETH auction is at floor_tick(3e11 × 0.995) = 298,500,000,000; the bid pays
+    // floor(size × 2.985e11 × 1e6 / 1e26) = 1,716,872,500 USDC units
+    const bid: VerifiedTx = {
+      kind: 'auctionBid',
+      message: {
+        account: L,
+        subaccount: 0,
+        auctionId: 2n,
+        size: 10n ** 18n,
+        limitPrice: 298_500_000_000n,
+        nonce: fresh(),
+      },
+      hash: uniqueHash(),
+      signer: L,
+    }
+    const before = subOf(s, Y).collateral
+    const fill = run1(s, bid, T0 + 2_000n)
+    expect(fill.error).toBeUndefined()
+    expect(fill.events).toEqual([
+      expect.objectContaining({
+        type: 'auctionFill',
+        asset: 1,
+        size: 575_166_666_666_666_667n,
+        price: 298_500_000_000n,
+      }),
+    ])
+    expect(subOf(s, Y).collateral).toBe(before + 1_716_872_500n)
+    expect(subOf(s, Y).assets.get(1)).toBe(10n ** 18n - 575_166_666_666_666_667n)
+    expect(subOf(s, L).assets.get(1)).toBe(575_166_666_666_666_667n)
   })
 })
 
