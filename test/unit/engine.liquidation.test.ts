@@ -132,6 +132,22 @@ describe('a partial liquidation by auction', () => {
     expect(run1(s, orderTx(orderMsg(X, { isBuy: false, size: 1_000n })), T0 + 1_500n).code).toBe(REJECT.liquidating)
   })
 
+  it('the per-block cap per market cuts the slice to whole lots within it', () => {
+    const s = setup()
+    s.risk.liquidation.maxNotionalPerBlockPerMarket = 120_000_000n // 120 USDC: two lots of 57 USDC fit
+    const r = run(s, price(5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
+    expect(ofType(r.events, 'auctionStarted').map((e) => e.size)).toEqual([2_000n])
+  })
+
+  it('a remainder below the dust floor is auctioned with the slice', () => {
+    const s = setup()
+    // a floor of 300 USDC: the 5-lot slice (285 USDC) is below it and grows to 6 lots (342 USDC); the 4 lots left
+    // (228 USDC) would be dust, so all 10 lots go
+    s.risk.liquidation.dustNotional = 300_000_000n
+    const r = run(s, price(5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
+    expect(ofType(r.events, 'auctionStarted').map((e) => e.size)).toEqual([10_000n])
+  })
+
   it('a liquidator takes the slice at the current price; the penalty beyond its discount goes to the fund', () => {
     const s = setup()
     run(s, price(5_700_000_000_000n, T0 + 1_000n), T0 + 1_000n)
