@@ -8,10 +8,16 @@ import { fileURLToPath } from 'node:url'
 import { engineReplayRows } from './engineReplay.ts'
 import type { Row } from './harness.ts'
 import { machine, printTable } from './harness.ts'
+import { liquidationDetectionRows } from './liquidationDetection.ts'
 import { signatureRows } from './signatures.ts'
 import { stateTreeRows } from './stateTree.ts'
 
-const rows: Row[] = [...signatureRows(), ...engineReplayRows(), ...(await stateTreeRows())]
+const rows: Row[] = [
+  ...signatureRows(),
+  ...engineReplayRows(),
+  ...liquidationDetectionRows(),
+  ...(await stateTreeRows()),
+]
 printTable(rows)
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json')
 writeFileSync(out, `${JSON.stringify({ machine: machine(), rows }, null, 2)}\n`)

@@ -5,6 +5,7 @@
 
 export type { BlockInput, BlockResult } from './applyBlock.ts'
 export { applyBlock } from './applyBlock.ts'
+export { buildAtRiskIndex, findLiquidatable, isLiquidatable, noteChanged, scanLiquidatable } from './atRisk.ts'
 export { auctionPrice, auctionsOf, priceFactor } from './auctions.ts'
 export type { Block, BlockHeader } from './block.ts'
 export { blockHash, decodeBlock, encodeBlock, encodeHeader, HEADER_BYTES, txRoot } from './block.ts'
