@@ -36,7 +36,11 @@ import { equity, maintenanceMargin } from './margin.ts'
 import { volatilityScale } from './riskParams.ts'
 import type { Market, State, Subaccount } from './types.ts'
 
-/** Liquidatable: holds a position and equity < maintenance margin (margin.ts). */
+/**
+ * Liquidatable: holds a position, or owes USDC (collateral < 0: a debt only non-USD collateral can back), and
+ * equity < maintenance margin (margin.ts; 0 without positions, so a flat account is liquidatable once its
+ * collateral no longer covers its debt).
+ */
 export function isLiquidatable(state: State, sub: Subaccount): boolean {
   return followed(sub) && equity(state, sub) < maintenanceMargin(state, sub)
 }
@@ -115,7 +119,7 @@ export interface AtRiskIndex {
 
 /** The subaccounts that can be liquidatable, which the index follows (the first half of isLiquidatable). */
 function followed(sub: Subaccount | undefined): sub is Subaccount {
-  return sub !== undefined && sub.positions.size > 0
+  return sub !== undefined && (sub.positions.size > 0 || sub.collateral < 0n)
 }
 
 export function buildAtRiskIndex(state: State): AtRiskIndex {

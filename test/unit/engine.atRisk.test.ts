@@ -360,13 +360,29 @@ describe('each change alone makes an account liquidatable, and it is found', () 
     sub.collateral -= 5000n * USDC // a withdrawal: equity 1,000 < 1,800
     noteChanged(index, s, [id])
     expect(findLiquidatable(index, s)).toEqual([id])
-    sub.positions.clear() // closed: no position, not liquidatable whatever its equity
+    sub.positions.clear() // closed at the oracle: no position, the proceeds in USDC
+    sub.collateral = 1000n * USDC
     noteChanged(index, s, [id])
     expect(findLiquidatable(index, s)).toEqual([])
     s.subaccounts.delete(id)
     noteChanged(index, s, [id, 'nobody'])
     expect(findLiquidatable(index, s)).toEqual([])
   })
+  it('a flat account whose WETH backs a USDC debt is found when ETH falls below covering it', () => {
+    const s = stateFromGenesisFile()
+    // 1 WETH at $3,000 with a 10% haircut counts 2,700 USDC; with −2,600 USDC the equity is 100 ≥ 0 (maintenance 0)
+    const sub = emptySub(addr(0x77))
+    sub.assets.set(1, WETH)
+    sub.collateral = -2600n * USDC
+    const id = put(s, sub)
+    const index = buildAtRiskIndex(s)
+    expect(findLiquidatable(index, s)).toEqual([])
+    // $2,850: 2,565 of margin value, equity −35 USDC
+    market(s, 1).oraclePrice = 285_000_000_000n
+    expect(findLiquidatable(index, s)).toEqual([id])
+    expect(scanLiquidatable(s)).toEqual([id])
+  })
+
   it('an id reported twice before a find is checked once; an account that comes back is followed again', () => {
     const s = stateFromGenesisFile()
     const sub = longBtc(6000n * USDC)
@@ -378,11 +394,13 @@ describe('each change alone makes an account liquidatable, and it is found', () 
     expect(findLiquidatable(index, s)).toEqual([])
     expect(index.lastChecked).toBe(1)
     const positions = new Map(sub.positions)
-    sub.positions.clear()
+    const collateral = sub.collateral
+    sub.positions.clear() // no position and no debt: not followed
+    sub.collateral = 0n
     noteChanged(index, s, [id])
     expect(findLiquidatable(index, s)).toEqual([])
     sub.positions = positions
-    sub.collateral -= 4000n * USDC // back with a position, equity 1,000 < 1,800
+    sub.collateral = collateral - 4000n * USDC // back with a position, equity 1,000 < 1,800
     noteChanged(index, s, [id])
     expect(findLiquidatable(index, s)).toEqual([id])
   })
