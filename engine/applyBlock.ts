@@ -18,7 +18,8 @@
  * 3. premiums: markets whose book or price changed take their new funding premium.
  * 4. invariants: no touched book is crossed; open interest and collateral balance (invariants.ts). A violation throws InvariantViolation: the caller must drop the
  *    state it passed in (reload it from the store), nothing of the block is committed.
- * 5. the at-risk index re-reads the subaccounts the block touched, ready for the next block.
+ * 5. the at-risk index is told which subaccounts the block touched (those of the transactions before the
+ *    liquidation step, those of the step after it), ready for the next block.
  *
  * Ownership: `state` is advanced in place and returned; the node keeps one live state and reloads it from
  * its store when a block fails. Deterministic: no clock, no randomness, iteration only in data-defined order.
@@ -27,7 +28,7 @@
 import { atRiskIndex, findLiquidatable, noteChanged } from './atRiskState.ts'
 import { authorize } from './authorize.ts'
 import type { Dirty } from './dirty.ts'
-import { emptyDirty } from './dirty.ts'
+import { emptyDirty, mergeDirty } from './dirty.ts'
 import type { RejectCode } from './errors.ts'
 import { InvariantViolation, REJECT, reject, TxRejected } from './errors.ts'
 import { fundingTick, updatePremiums } from './funding.ts'
@@ -136,10 +137,13 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
   // after the transactions, so bids on the auctions of earlier blocks are taken before the pipeline moves on
   const index = atRiskIndex(state)
   noteChanged(index, state, dirty.subaccounts)
-  events.push(...liquidationStep(state, env, dirty, findLiquidatable(index, state)))
+  // the step's own writes are kept apart first, so only they are reported to the index again at the end
+  const liquidated = emptyDirty()
+  events.push(...liquidationStep(state, env, liquidated, findLiquidatable(index, state)))
+  mergeDirty(dirty, liquidated)
   updatePremiums(state, new Set([...dirty.markets, ...dirty.orders.values()]), env, dirty)
   checkBooks(state, dirty)
   checkInvariants(state, dirty, opening)
-  noteChanged(index, state, dirty.subaccounts)
+  noteChanged(index, state, liquidated.subaccounts)
   return { state, receipts, events, dirty }
 }

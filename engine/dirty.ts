@@ -38,3 +38,16 @@ export function touchCollateral(dirty: Dirty, sub: Subaccount): void {
   if (!dirty.collateralBefore.has(id)) dirty.collateralBefore.set(id, sub.collateral)
   dirty.subaccounts.add(id)
 }
+
+/** Adds what `later` touched to `into`; a collateral's first value in the block stays the earlier one. */
+export function mergeDirty(into: Dirty, later: Dirty): void {
+  into.global ||= later.global
+  for (const m of later.markets) into.markets.add(m)
+  for (const id of later.subaccounts) into.subaccounts.add(id)
+  for (const [id, market] of later.orders) into.orders.set(id, market)
+  for (const a of later.nonces) into.nonces.add(a)
+  for (const w of later.withdrawals) into.withdrawals.add(w)
+  for (const a of later.auctions) into.auctions.add(a)
+  for (const [id, before] of later.collateralBefore)
+    if (!into.collateralBefore.has(id)) into.collateralBefore.set(id, before)
+}
