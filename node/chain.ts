@@ -107,6 +107,8 @@ export class Chain {
   readonly store: ChainStore
   state: State
   #tree: SparseMerkleTree
+  /** the height this store's history starts at (0, or the snapshot height it was imported from) */
+  #base = 0n
   /** set when a commit failed and the state could not yet be rebuilt from the store */
   #stale = false
   readonly #listeners: ((b: CommittedBlock) => void)[] = []
@@ -144,8 +146,19 @@ export class Chain {
       return new Chain(genesis, g.hash, store, g.state, g.tree, keepHeights)
     }
     const chain = new Chain(genesis, g.hash, store, g.state, g.tree, keepHeights)
+    chain.#base = await store.base()
     await chain.reload()
     return chain
+  }
+
+  /**
+   * The heights whose state roots and proofs the store holds: the last keepHeights up to the head, none before
+   * the store's history starts. A commit moves the window; a reader racing it may still meet a pruned node.
+   */
+  provableHeights(): { oldest: bigint; newest: bigint } {
+    const newest = this.head.height
+    const window = newest - BigInt(this.keepHeights) + 1n
+    return { oldest: window > this.#base ? window : this.#base, newest }
   }
 
   get head(): Head {

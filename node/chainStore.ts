@@ -1,12 +1,13 @@
 /**
  * @module The node's chain on LevelDB. One atomic batch per height holds the block, its receipts, the tx
- * index entries, every state leaf it wrote and the new head, so after a crash the store is at height H or
- * H−1, never between. The batch is written with `sync` (fsync before it counts as done), so this holds for
+ * index entries, every state leaf it wrote, the state tree's records of the height (new pages, leaves and
+ * versioned values, the root, the pruning deletes) and the new head, so after a crash the store is at height
+ * H or H−1, never between. The batch is written with `sync` (fsync before it counts as done), so this holds for
  * a power loss as well as for `kill -9`, and nothing is reported as included before it is on disk.
  */
 import { Level } from 'level'
 import type { LeafWrite, TreeNodeWrite } from '../state/index.ts'
-import { bytesEqual, Reader, Writer } from '../state/index.ts'
+import { bytesEqual, Reader, TREE_RECORD, Writer } from '../state/index.ts'
 import {
   baseKey,
   blockKey,
@@ -172,16 +173,20 @@ export class ChainStore {
     return { height: r.u64(), index: r.u32() }
   }
 
-  /** Every state tree record as [treeKey, value] (to rebuild the tree at the head). */
+  /**
+   * Every state tree record that rebuilds the tree at the head, as [treeKey, value]: nodes, roots and stale
+   * lists. The versioned leaf values (tree keys from TREE_RECORD.value up) are left on disk: only proofs read
+   * them, one at a time.
+   */
   async treeRecords(): Promise<[Uint8Array, Uint8Array][]> {
     const out: [Uint8Array, Uint8Array][] = []
     const gte = Uint8Array.of(DB_PREFIX.tree)
-    const lt = Uint8Array.of(DB_PREFIX.tree + 1)
+    const lt = Uint8Array.of(DB_PREFIX.tree, TREE_RECORD.value)
     for await (const [key, value] of this.#db.iterator({ gte, lt })) out.push([key.subarray(1), value])
     return out
   }
 
-  /** One state tree record (for proofs at a kept height). */
+  /** One state tree record: a node, root or versioned value (for proofs at a kept height). */
   async treeRecord(treeKey: Uint8Array): Promise<Uint8Array | undefined> {
     return this.#db.get(treeDbKey(treeKey))
   }

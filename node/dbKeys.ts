@@ -21,7 +21,10 @@ export const DB_PREFIX = {
    * genesis. Blocks, receipts and tx index entries exist from this height up; state before it does not.
    */
   base: 0x07,
-  /** state tree node records (state/smt.ts keys: height-versioned nodes, roots, stale lists) */
+  /**
+   * state tree records (state/smtStore.ts keys: height-versioned pages and leaves, roots, stale lists, and the
+   * leaf values versioned by the height that wrote them), pruned beyond --keep-heights
+   */
   tree: 0x08,
 } as const
 

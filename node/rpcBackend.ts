@@ -28,7 +28,15 @@ import {
 } from '../engine/index.ts'
 import type { HealthReport, Json, RpcBackend } from '../rpc/index.ts'
 import { appError, invalidParams, isAppErrorReason, toJson } from '../rpc/index.ts'
-import { encodeProof, fromHex, proveAt, subaccountKey, toHex, verifyProof } from '../state/index.ts'
+import {
+  encodeProof,
+  fromHex,
+  proveLeafAt,
+  subaccountKey,
+  TreeUnavailableError,
+  toHex,
+  verifyProof,
+} from '../state/index.ts'
 import type { Chain } from './chain.ts'
 import type { Mempool } from './mempool.ts'
 import { MempoolFull } from './mempool.ts'
@@ -191,21 +199,31 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
 
     async proof(address, subaccount, tag) {
       const key = subaccountKey(fromHex(address), subaccount)
-      // the leaf and the proof must come from the same height: a block committed in between is retried
+      // a commit that prunes the height while it is read is retried, and then refused below
       for (let attempt = 0; attempt < 3; attempt++) {
-        const head = chain.head
-        if (tag !== 'latest' && tag !== head.height)
-          throw invalidParams(`height: proofs are served at the latest height (${head.height}) for now`, 'height')
-        const value = (await chain.store.leaf(key)) ?? null
-        const proof = await proveAt((k) => chain.store.treeRecord(k), head.height, key)
-        if (chain.head.height !== head.height || !verifyProof(head.stateRoot, key, value, proof)) continue
+        const { oldest, newest } = chain.provableHeights()
+        const height = tag === 'latest' ? newest : tag
+        if (height > newest) throw invalidParams(`height: ${height} is past the head (${newest})`, 'height')
+        if (height < oldest)
+          throw invalidParams(
+            `height: ${height} is outside the kept state: proofs are served for heights ${oldest} to ${newest} ` +
+              `(the last ${chain.keepHeights}, --keep-heights; older state is pruned)`,
+            'height',
+          )
+        const r = await proveLeafAt((k) => chain.store.treeRecord(k), height, key).catch((e: unknown) => {
+          if (e instanceof TreeUnavailableError) return undefined // pruned by a commit meanwhile: look again
+          throw e
+        })
+        if (r === undefined) continue
+        if (!verifyProof(r.root, key, r.value, r.proof))
+          throw new Error(`state proof at height ${height} fails its check`)
         return toJson({
-          height: head.height,
-          stateRoot: head.stateRoot,
+          height,
+          stateRoot: r.root,
           key,
-          value,
-          proof: encodeProof(proof),
-          kind: proof.kind,
+          value: r.value,
+          proof: encodeProof(r.proof),
+          kind: r.proof.kind,
         })
       }
       throw appError('NODE_NOT_READY', 'the chain advanced while proving; try again')

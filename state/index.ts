@@ -17,19 +17,21 @@ export {
 } from './keys.ts'
 export type { LeafWrite } from './merkle.ts'
 export { EMPTY_ROOT, leafHash, MerkleState, merkleRoot } from './merkle.ts'
-export type { TreeCommit, TreeNodeWrite, TreeOptions } from './smt.ts'
+export type { TreeCommit, TreeOptions } from './smt.ts'
+export { DEFAULT_KEEP_HEIGHTS, SparseMerkleTree } from './smt.ts'
+export type { StateProof } from './smtProof.ts'
+export { decodeProof, EMPTY_TREE_ROOT, encodeProof, statePath, verifyProof } from './smtProof.ts'
+export type { LeafProof, ReadNode } from './smtRead.ts'
+export { proveAt, proveLeafAt, rootAt } from './smtRead.ts'
+export type { TreeNodeWrite } from './smtStore.ts'
 export {
-  DEFAULT_KEEP_HEIGHTS,
-  proveAt,
-  rootAt,
-  SparseMerkleTree,
+  PAGE_LEVELS as TREE_PAGE_LEVELS,
   TREE_RECORD,
   TreeUnavailableError,
   treeNodeKey,
   treeRootKey,
   treeStaleKey,
-} from './smt.ts'
-export type { StateProof } from './smtProof.ts'
-export { decodeProof, EMPTY_TREE_ROOT, encodeProof, statePath, verifyProof } from './smtProof.ts'
+  treeValueKey,
+} from './smtStore.ts'
 export type { HashingBackend } from './treeHash.ts'
 export { hashingBackend, initHashing, smtInnerHash, smtLeafHash, treeKeccak } from './treeHash.ts'

@@ -1,11 +1,11 @@
 /**
  * @module keccak256 on a small WebAssembly module generated here (no binary blob, no dependency), compiled
- * synchronously at import: `new WebAssembly.Module` of ~2 KB. Used by state/treeHash.ts for the tree.
+ * synchronously at import: `new WebAssembly.Module` of ~30 KB (the rounds unrolled). Used by state/treeHash.ts.
  *
- * The module exports its memory and one function, `blocks(ptr, n)`: zero the sponge, absorb n padded 136-byte
- * blocks at ptr (keccak-f[1600], 24 rounds, round constants read from memory 0..191), then store the first
- * 32 bytes of the state at OUT. The JavaScript side copies the input in and pads it (keccak padding 0x01 …
- * 0x80, not SHA-3's 0x06); a tree node (65 bytes) uses a block whose padding is written once.
+ * The module exports its memory and two functions. `blocks(ptr, n)`: zero the sponge, absorb n padded 136-byte
+ * blocks at ptr (keccak-f[1600], 24 rounds), then store the first 32 bytes of the state at OUT. The JavaScript side copies the input in and pads it (keccak padding 0x01 …
+ * 0x80, not SHA-3's 0x06). `node64(tag)`: keccak256(tag ‖ 64 bytes at WORDS64), the tree's node hash, with the
+ * lanes built inside from 8-aligned words, so the caller copies 16 32-bit words in and 8 out (no byte loop).
  */
 
 /** The few WebAssembly members used here (tsconfig's lib has no DOM/WebAssembly declarations). */
@@ -54,9 +54,11 @@ const ROT = [
 ]
 
 const RATE = 136
-/** memory layout */
+/** memory layout (bytes 0..191 unused) */
 const OUT = 192
 const NODE = 256
+/** node64's 64 input bytes, 8-aligned */
+const WORDS64 = 448
 const INPUT = 512
 
 function uleb(n: number): number[] {
@@ -87,123 +89,197 @@ function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body]
 }
 
-function moduleBytes(): Uint8Array {
-  // locals: 0 ptr, 1 n (params); A 2..26, B 27..51, C 52..56, D 57..61 (i64); 62 rc pointer (i32)
-  const A = (i: number): number => 2 + i
-  const B = (i: number): number => 27 + i
-  const C = (x: number): number => 52 + x
-  const D = (x: number): number => 57 + x
-  const RCP = 62
-  const code: number[] = []
-  const get = (i: number): void => {
-    code.push(0x20, ...uleb(i))
-  }
-  const set = (i: number): void => {
-    code.push(0x21, ...uleb(i))
-  }
-  const i64const = (v: number): void => {
-    code.push(0x42, ...sleb(v))
-  }
-  const i32const = (v: number): void => {
-    code.push(0x41, ...sleb(v))
-  }
-  const XOR = 0x85
-  const AND = 0x83
-  const ROTL = 0x89
+// locals of both functions: 0, 1 (params); then i64: A 2..26 and E 27..51 (the two lane sets), C 52..56,
+// D 57..61, T 62..66
+const A = (i: number): number => 2 + i
+const E = (i: number): number => 27 + i
+const C = (x: number): number => 52 + x
+const D = (x: number): number => 57 + x
+const T = (x: number): number => 62 + x
+const XOR = 0x85
+const AND = 0x83
+const OR = 0x84
+const SHL = 0x86
+const SHR_U = 0x88
+const ROTL = 0x89
 
-  code.push(0x02, 0x40) // block $exit
-  code.push(0x03, 0x40) // loop $blocks
-  get(1)
-  code.push(0x45, 0x0d, 1) // i32.eqz; br_if $exit
-  for (let i = 0; i < RATE / 8; i++) {
-    get(A(i))
-    get(0)
-    code.push(0x29, 3, ...uleb(8 * i)) // i64.load offset=8i
-    code.push(XOR)
-    set(A(i))
+/** A tiny assembler for one function body. */
+class Code {
+  readonly bytes: number[] = []
+  op(...b: number[]): void {
+    this.bytes.push(...b)
   }
-  i32const(0)
-  set(RCP)
-  code.push(0x03, 0x40) // loop $rounds
-  // θ
-  for (let x = 0; x < 5; x++) {
-    get(A(x))
-    for (let y = 1; y < 5; y++) {
-      get(A(x + 5 * y))
-      code.push(XOR)
+  get(i: number): void {
+    this.bytes.push(0x20, ...uleb(i))
+  }
+  set(i: number): void {
+    this.bytes.push(0x21, ...uleb(i))
+  }
+  i64(v: number): void {
+    this.bytes.push(0x42, ...sleb(v))
+  }
+  i32(v: number): void {
+    this.bytes.push(0x41, ...sleb(v))
+  }
+  /** i64.load from address 0 + offset */
+  load64(offset: number): void {
+    this.i32(0)
+    this.bytes.push(0x29, 3, ...uleb(offset))
+  }
+}
+
+function slebBig(v: bigint): number[] {
+  const out: number[] = []
+  for (;;) {
+    const b = Number(v & 0x7fn)
+    v >>= 7n
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
+      out.push(b)
+      return out
     }
-    set(C(x))
+    out.push(b | 0x80)
   }
-  for (let x = 0; x < 5; x++) {
-    get(C((x + 4) % 5))
-    get(C((x + 1) % 5))
-    i64const(1)
-    code.push(ROTL, XOR)
-    set(D(x))
-  }
-  for (let i = 0; i < 25; i++) {
-    get(A(i))
-    get(D(i % 5))
-    code.push(XOR)
-    set(A(i))
-  }
-  // ρ and π: B[y, 2x+3y] = rotl(A[x, y], r[x][y])
-  for (let x = 0; x < 5; x++) {
-    for (let y = 0; y < 5; y++) {
-      get(A(x + 5 * y))
-      const r = (ROT[x] as number[])[y] as number
-      if (r !== 0) {
-        i64const(r)
-        code.push(ROTL)
-      }
-      set(B(y + 5 * ((2 * x + 3 * y) % 5)))
-    }
-  }
-  // χ: A[x, y] = B[x, y] ^ (~B[x+1, y] & B[x+2, y])
-  for (let y = 0; y < 5; y++) {
+}
+
+/**
+ * keccak-f[1600] on the lanes A(0..24), the 24 rounds unrolled with their constants inline. Each round reads
+ * one set of 25 lanes and writes the other (A → E → A …, so the result is back in A after 24): θ's column
+ * parities C and D first, then per output row the five ρ-π lanes T and χ straight into the output row, so
+ * only five temporaries are live besides the two lane sets. ~20% faster here than the looped form that kept
+ * a full 25-lane temporary (0.37 µs against 0.46 µs a permutation).
+ */
+function permutation(c: Code): void {
+  for (let round = 0; round < 24; round++) {
+    const S = round % 2 === 0 ? A : E
+    const O = round % 2 === 0 ? E : A
     for (let x = 0; x < 5; x++) {
-      get(B(((x + 1) % 5) + 5 * y))
-      i64const(-1)
-      code.push(XOR)
-      get(B(((x + 2) % 5) + 5 * y))
-      code.push(AND)
-      get(B(x + 5 * y))
-      code.push(XOR)
-      set(A(x + 5 * y))
+      c.get(S(x))
+      for (let y = 1; y < 5; y++) {
+        c.get(S(x + 5 * y))
+        c.op(XOR)
+      }
+      c.set(C(x))
+    }
+    for (let x = 0; x < 5; x++) {
+      c.get(C((x + 4) % 5))
+      c.get(C((x + 1) % 5))
+      c.i64(1)
+      c.op(ROTL, XOR)
+      c.set(D(x))
+    }
+    // output lane (X, Y) of ρ-π comes from input lane (x, y) = ((X + 3Y) mod 5, X), rotated by r[x][y]
+    for (let Y = 0; Y < 5; Y++) {
+      for (let X = 0; X < 5; X++) {
+        const x = (X + 3 * Y) % 5
+        c.get(S(x + 5 * X))
+        c.get(D(x))
+        c.op(XOR)
+        const r = (ROT[x] as number[])[X] as number
+        if (r !== 0) {
+          c.i64(r)
+          c.op(ROTL)
+        }
+        c.set(T(X))
+      }
+      // χ: O[X, Y] = T[X] ^ (~T[X+1] & T[X+2]); ι on lane (0, 0)
+      for (let X = 0; X < 5; X++) {
+        c.get(T((X + 1) % 5))
+        c.i64(-1)
+        c.op(XOR)
+        c.get(T((X + 2) % 5))
+        c.op(AND)
+        c.get(T(X))
+        c.op(XOR)
+        if (X === 0 && Y === 0) {
+          c.op(0x42, ...slebBig(BigInt.asIntN(64, RC[round] as bigint))) // i64.const
+          c.op(XOR)
+        }
+        c.set(O(X + 5 * Y))
+      }
     }
   }
-  // ι
-  get(A(0))
-  get(RCP)
-  code.push(0x29, 3, 0) // i64.load RC[round]
-  code.push(XOR)
-  set(A(0))
-  get(RCP)
-  i32const(8)
-  code.push(0x6a) // i32.add
-  code.push(0x22, ...uleb(RCP)) // local.tee
-  i32const(8 * 24)
-  code.push(0x49, 0x0d, 0) // i32.lt_u; br_if $rounds
-  code.push(0x0b) // end $rounds
-  get(0)
-  i32const(RATE)
-  code.push(0x6a)
-  set(0)
-  get(1)
-  i32const(1)
-  code.push(0x6b) // i32.sub
-  set(1)
-  code.push(0x0c, 0) // br $blocks
-  code.push(0x0b, 0x0b) // end $blocks, end $exit
-  for (let i = 0; i < 4; i++) {
-    i32const(0)
-    get(A(i))
-    code.push(0x37, 3, ...uleb(OUT + 8 * i)) // i64.store offset=OUT+8i
-  }
-  code.push(0x0b)
+}
 
-  const locals = [0x02, 60, 0x7e, 1, 0x7f]
-  const body = [...locals, ...code]
+/** Stores the first 32 bytes of the state at OUT. */
+function squeeze(c: Code): void {
+  for (let i = 0; i < 4; i++) {
+    c.i32(0)
+    c.get(A(i))
+    c.op(0x37, 3, ...uleb(OUT + 8 * i)) // i64.store offset=OUT+8i
+  }
+  c.op(0x0b)
+}
+
+/** `blocks(ptr, n)`: zeroed sponge, absorb n padded 136-byte blocks at ptr, squeeze to OUT. */
+function blocksBody(): number[] {
+  const c = new Code()
+  c.op(0x02, 0x40) // block $exit
+  c.op(0x03, 0x40) // loop $blocks
+  c.get(1)
+  c.op(0x45, 0x0d, 1) // i32.eqz; br_if $exit
+  for (let i = 0; i < RATE / 8; i++) {
+    c.get(A(i))
+    c.get(0)
+    c.op(0x29, 3, ...uleb(8 * i)) // i64.load offset=8i
+    c.op(XOR)
+    c.set(A(i))
+  }
+  permutation(c)
+  c.get(0)
+  c.i32(RATE)
+  c.op(0x6a)
+  c.set(0)
+  c.get(1)
+  c.i32(1)
+  c.op(0x6b) // i32.sub
+  c.set(1)
+  c.op(0x0c, 0) // br $blocks
+  c.op(0x0b, 0x0b) // end $blocks, end $exit
+  squeeze(c)
+  return c.bytes
+}
+
+/**
+ * `node64(tag, _)`: keccak256(tag ‖ the 64 bytes at WORDS64), the one-block message of a tree node. The 64 bytes
+ * sit 8-aligned, so the lanes are built with shifts (lane j = byte 8j.. of the message, little-endian): lane 0 =
+ * tag | x0 << 8, lane j = x(j−1) >>> 56 | xj << 8, lane 8 = x7 >>> 56 | 0x01 << 8 (padding), lane 16 = 0x80 << 56;
+ * the other lanes stay zero (locals start at zero).
+ */
+function node64Body(): number[] {
+  const c = new Code()
+  c.get(0)
+  c.op(0xad) // i64.extend_i32_u
+  c.load64(WORDS64)
+  c.i64(8)
+  c.op(SHL, OR)
+  c.set(A(0))
+  for (let j = 1; j <= 8; j++) {
+    c.load64(WORDS64 + 8 * (j - 1))
+    c.i64(56)
+    c.op(SHR_U)
+    if (j < 8) {
+      c.load64(WORDS64 + 8 * j)
+      c.i64(8)
+      c.op(SHL)
+    } else c.i64(0x100)
+    c.op(OR)
+    c.set(A(j))
+  }
+  c.i64(1)
+  c.i64(63)
+  c.op(SHL) // 0x80 << 56 (sleb here handles 32-bit literals only)
+  c.set(A(16))
+  permutation(c)
+  squeeze(c)
+  return c.bytes
+}
+
+function moduleBytes(): Uint8Array {
+  const locals = [0x01, 65, 0x7e]
+  const fn = (code: number[]): number[] => {
+    const body = [...locals, ...code]
+    return [...uleb(body.length), ...body]
+  }
   const name = (s: string): number[] => [s.length, ...[...s].map((c) => c.charCodeAt(0))]
   return Uint8Array.from([
     0x00,
@@ -215,25 +291,21 @@ function moduleBytes(): Uint8Array {
     0x00,
     0x00,
     ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 0]),
-    ...section(3, [1, 0]),
+    ...section(3, [2, 0, 0]),
     ...section(5, [1, 0, 1]),
-    ...section(7, [2, ...name('blocks'), 0x00, 0, ...name('memory'), 0x02, 0]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
+    ...section(7, [3, ...name('blocks'), 0x00, 0, ...name('node64'), 0x00, 1, ...name('memory'), 0x02, 0]),
+    ...section(10, [2, ...fn(blocksBody()), ...fn(node64Body())]),
   ])
 }
 
 const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), {})
 const blocks = instance.exports.blocks as (ptr: number, n: number) => void
+const node64 = instance.exports.node64 as (tag: number, unused: number) => void
 const memory = instance.exports.memory as WasmMemory
 let mem = new Uint8Array(memory.buffer)
-{
-  const view = new DataView(memory.buffer)
-  RC.forEach((c, i) => {
-    view.setBigUint64(8 * i, c, true)
-  })
-  mem[NODE + 65] = 0x01
-  mem[NODE + RATE - 1] = 0x80
-}
+let words = new Int32Array(memory.buffer)
+mem[NODE + 65] = 0x01
+mem[NODE + RATE - 1] = 0x80
 
 function readOut(out: Uint8Array, outOff: number): void {
   for (let i = 0; i < 32; i++) out[outOff + i] = mem[OUT + i] as number
@@ -246,6 +318,7 @@ export function wasmKeccakInto(data: Uint8Array, out: Uint8Array, outOff: number
   if (end > mem.length) {
     memory.grow(Math.ceil((end - mem.length) / 65536))
     mem = new Uint8Array(memory.buffer)
+    words = new Int32Array(memory.buffer)
   }
   mem.set(data, INPUT)
   mem.fill(0, INPUT + data.length, end)
@@ -279,4 +352,18 @@ export function wasmNodeInto(
   }
   blocks(NODE, 1)
   readOut(out, outOff)
+}
+
+/**
+ * keccak256(tag ‖ 64 bytes) where the 64 bytes are the 16 words src[srcWord..srcWord+16), written to the 8 words
+ * dst[dstWord..dstWord+8). Word copies keep the byte order (both sides are views of byte buffers in the host's
+ * order), so this is the byte-level hash of the bytes under those words.
+ */
+export function wasmNode64(tag: number, src: Int32Array, srcWord: number, dst: Int32Array, dstWord: number): void {
+  const w = words
+  const i = WORDS64 >> 2
+  for (let k = 0; k < 16; k++) w[i + k] = src[srcWord + k] as number
+  node64(tag, 0)
+  const o = OUT >> 2
+  for (let k = 0; k < 8; k++) dst[dstWord + k] = w[o + k] as number
 }

@@ -13,7 +13,7 @@
  *   inner = keccak256(0x01 ‖ left ‖ right)          an empty subtree is 32 zero bytes
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import { wasmKeccak, wasmKeccakInto, wasmNodeInto } from './keccakWasm.ts'
+import { wasmKeccak, wasmKeccakInto, wasmNode64, wasmNodeInto } from './keccakWasm.ts'
 
 export type HashingBackend = 'wasm' | 'noble'
 
@@ -71,6 +71,20 @@ export function hashNodeInto(
     node[33 + i] = b[bOff + i] as number
   }
   out.set(keccak_256(node), outOff)
+}
+
+/**
+ * keccak256(tag ‖ the 64 bytes under src[srcWord..srcWord+16)) written under dst[dstWord..dstWord+8): the tree's
+ * arenas keep a node's two 32-byte halves side by side, so a node is hashed with word copies and no views.
+ */
+export function hashNode64(tag: number, src: Int32Array, srcWord: number, dst: Int32Array, dstWord: number): void {
+  if (active === 'wasm') {
+    wasmNode64(tag, src, srcWord, dst, dstWord)
+    return
+  }
+  node[0] = tag
+  node.set(new Uint8Array(src.buffer, src.byteOffset + srcWord * 4, 64), 1)
+  new Uint8Array(dst.buffer, dst.byteOffset + dstWord * 4, 32).set(keccak_256(node))
 }
 
 /** The hash of a leaf: keccak256(0x00 ‖ path ‖ valueHash). */

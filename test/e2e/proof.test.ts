@@ -1,6 +1,7 @@
 /**
  * perp_proof: a subaccount's leaf with a proof against the state root of the latest height, which the pure
- * verifier of state/ accepts; an account that does not exist gets a proof of absence; a tampered value fails.
+ * verifier of state/ accepts; an account that does not exist gets a proof of absence; a tampered value fails;
+ * an older kept height is proven against its own block's root (more in proofHeights.test.ts).
  */
 
 import { privateKeyToAccount } from 'viem/accounts'
@@ -51,11 +52,17 @@ describe('perp_proof', () => {
     expect(verifyProof(fromHex(r.stateRoot), fromHex(r.key), null, decodeProof(fromHex(r.proof)))).toBe(true)
   })
 
-  it('refuses an older height with a clear error', async () => {
+  it('proves an older kept height against the root in that block, and refuses a height past the head', async () => {
     await waitFor('a block past genesis', async () =>
       (await call<{ height: string }>(node.rpcUrl, 'perp_chainInfo')).height !== '0' ? true : undefined,
     )
-    const r = await rpc(node.rpcUrl, 'perp_proof', [trader, 0, '0'])
-    expect(r.body.error).toMatchObject({ code: -32602, data: { field: 'height' } })
+    const r = await call<ProofReply>(node.rpcUrl, 'perp_proof', [trader, 0, '0'])
+    const genesis = await call<{ stateRoot: string }>(node.rpcUrl, 'perp_block', ['0'])
+    expect(r.height).toBe('0')
+    expect(r.stateRoot).toBe(genesis.stateRoot)
+    const value = fromHex(r.value as string)
+    expect(verifyProof(fromHex(genesis.stateRoot), fromHex(r.key), value, decodeProof(fromHex(r.proof)))).toBe(true)
+    const ahead = await rpc(node.rpcUrl, 'perp_proof', [trader, 0, '1000000000'])
+    expect(ahead.body.error).toMatchObject({ code: -32602, data: { field: 'height' } })
   })
 })

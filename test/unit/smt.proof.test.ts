@@ -1,7 +1,7 @@
 /**
  * Proofs of the sparse Merkle tree: membership and both kinds of non-membership verify, tampering fails, the
- * canonical encoding round-trips and refuses malformed bytes, proofs at older heights come from the node store,
- * and pruning leaves exactly the last keepHeights trees in the store.
+ * canonical encoding round-trips and refuses malformed bytes, proofs at older heights come from the node store
+ * (with the value the key had at that height), and pruning leaves exactly the last keepHeights trees in the store.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { LeafWrite, StateProof, TreeNodeWrite } from '../../state/index.ts'
@@ -12,8 +12,10 @@ import {
   initHashing,
   keccak256,
   proveAt,
+  proveLeafAt,
   rootAt,
   SparseMerkleTree,
+  TREE_PAGE_LEVELS,
   TreeUnavailableError,
   toHex,
   verifyProof,
@@ -32,6 +34,9 @@ function applyStore(store: Map<string, Uint8Array>, writes: TreeNodeWrite[]): vo
     else store.set(toHex(w.key), w.value.slice())
   }
 }
+
+const records = (store: Map<string, Uint8Array>): [Uint8Array, Uint8Array][] =>
+  [...store].map(([k, v]) => [unhex(k), v])
 
 const reader =
   (store: Map<string, Uint8Array>) =>
@@ -197,20 +202,42 @@ function expectNoGarbage(store: Map<string, Uint8Array>, from: bigint, to: bigin
     const rec = store.get(id)
     expect(rec, `node ${id}`).toBeDefined()
     reachable.add(id)
-    if (rec?.[0] !== 0x01) return
-    let p = 2
-    if ((rec[1] as number) & 1) {
-      walk(rec.slice(p + 32, p + 40), depth + 1, [...prefix, 0])
-      p += 40
+    if (rec === undefined) return
+    if (rec[0] === 0x00) {
+      // a leaf (0x00 ‖ path ‖ valueHash ‖ valueVersion): its value record 0x04 ‖ path ‖ valueVersion
+      const valueKey = toHex(concat(concat(Uint8Array.of(0x04), rec.slice(1, 33)), rec.slice(65, 73)))
+      expect(store.get(valueKey), `value ${valueKey}`).toBeDefined()
+      reachable.add(valueKey)
+      return
     }
-    if ((rec[1] as number) & 2) walk(rec.slice(p + 32, p + 40), depth + 1, [...prefix, 1])
+    // a page of TREE_PAGE_LEVELS levels: 0x02 ‖ shape (2 bits per heap position j ≥ 2, 4 per byte, low bits
+    // first, whole 32-bit words) ‖ per leaf or bottom inner position, in heap order: hash ‖ version
+    expect(rec[0]).toBe(0x02)
+    const end = 1 << (TREE_PAGE_LEVELS + 1)
+    const shapeBytes = 4 * Math.ceil((2 * (end - 2)) / 32)
+    const code = (j: number): number => ((rec[1 + ((j - 2) >> 2)] as number) >> (2 * ((j - 2) & 3))) & 3
+    // positions in heap order; the path bits of position j are the bits of j after its leading 1
+    const inPage = new Set([1])
+    let at = 1 + shapeBytes
+    for (let j = 2; j < end; j++) {
+      if (!inPage.has(j >> 1) || code(j) === 0) continue
+      if (code(j) === 2 && j < end >> 1) {
+        inPage.add(j)
+        continue
+      }
+      const r = 31 - Math.clz32(j)
+      const bits = Array.from({ length: r }, (_, i) => (j >> (r - 1 - i)) & 1)
+      walk(rec.slice(at + 32, at + 40), depth + r, [...prefix, ...bits])
+      at += 40
+    }
+    expect(at).toBe(rec.length)
   }
   for (let h = from; h <= to; h++) {
     const rec = store.get(toHex(Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0, 0, Number(h)))) as Uint8Array
     if (rec.length === 40) walk(rec.slice(32, 40), 0, [])
   }
-  const nodeKeys = [...store.keys()].filter((k) => k.startsWith('0x01'))
-  expect(nodeKeys.sort()).toEqual([...reachable].sort())
+  const nodeAndValueKeys = [...store.keys()].filter((k) => k.startsWith('0x01') || k.startsWith('0x04'))
+  expect(nodeAndValueKeys.sort()).toEqual([...reachable].sort())
 }
 
 const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
@@ -295,5 +322,85 @@ describe('proofs at older heights and pruning', () => {
     expect(await rootAt(read, 10n)).toEqual(tree.root)
     expect([...store.keys()].filter((k) => k.startsWith('0x03'))).toHaveLength(0)
     expectNoGarbage(store, 10n, 10n)
+  })
+})
+
+/** The root of a key → value set by the definition (noble keccak, recursive, collapsed leaves): no tree code. */
+function referenceRoot(entries: Map<string, Uint8Array>): Uint8Array {
+  const bit = (p: Uint8Array, i: number): number => ((p[i >> 3] as number) >> (7 - (i & 7))) & 1
+  const hash = (tag: number, a: Uint8Array, b: Uint8Array): Uint8Array =>
+    keccak256(concat(concat(Uint8Array.of(tag), a), b))
+  const leaves = [...entries].map(([k, v]) => {
+    const path = keccak256(unhex(k))
+    return { path, h: hash(0, path, keccak256(v)) }
+  })
+  const sub = (items: typeof leaves, depth: number): Uint8Array => {
+    if (items.length === 0) return new Uint8Array(32)
+    if (items.length === 1) return (items[0] as (typeof leaves)[number]).h
+    const left = items.filter((x) => bit(x.path, depth) === 0)
+    const right = items.filter((x) => bit(x.path, depth) === 1)
+    return hash(1, sub(left, depth + 1), sub(right, depth + 1))
+  }
+  return sub(leaves, 0)
+}
+
+describe('proofs with values at every kept height', () => {
+  it('each kept height proves the value the key had then, against a root recomputed from that height’s leaves; a restart from the store keeps it', async () => {
+    const keep = 6
+    let tree = SparseMerkleTree.empty({ keepHeights: keep })
+    const store = new Map<string, Uint8Array>()
+    const read = reader(store)
+    const snapshots = new Map<bigint, Map<string, Uint8Array>>()
+    const live = new Map<string, Uint8Array>()
+    const keys = Array.from({ length: 40 }, (_, i) => enc(`acct:${i}`))
+    const commit = (h: bigint): void => {
+      // key i changes at heights where (h + i) % 3 === 0, is deleted when (h + i) % 7 === 0
+      const writes: LeafWrite[] = []
+      keys.forEach((key, i) => {
+        const n = Number(h) + i
+        if (n % 7 === 0) writes.push({ key, value: null })
+        else if (n % 3 === 0 || h === 1n) writes.push({ key, value: enc(`acct ${i} at ${h}`) })
+      })
+      for (const w of writes) {
+        if (w.value === null) live.delete(toHex(w.key))
+        else live.set(toHex(w.key), w.value)
+      }
+      applyStore(store, tree.commit(h, writes).nodeWrites)
+      snapshots.set(h, new Map(live))
+    }
+    const check = async (from: bigint, to: bigint): Promise<void> => {
+      for (let h = from; h <= to; h++) {
+        const snap = snapshots.get(h) as Map<string, Uint8Array>
+        const root = referenceRoot(snap)
+        expect(await rootAt(read, h)).toEqual(root)
+        for (const key of keys) {
+          const r = await proveLeafAt(read, h, key)
+          expect(r.root).toEqual(root)
+          expect(r.value).toEqual(snap.get(toHex(key)) ?? null)
+          expect(verifyProof(root, key, r.value, r.proof)).toBe(true)
+        }
+      }
+    }
+    for (let h = 1n; h <= 20n; h++) commit(h)
+    await check(15n, 20n)
+    // the values differ from height to height, so a proof at one height is not one at its neighbour
+    const changed = keys.find(
+      (k) =>
+        toHex(snapshots.get(17n)?.get(toHex(k)) ?? new Uint8Array()) !==
+        toHex(snapshots.get(18n)?.get(toHex(k)) ?? new Uint8Array()),
+    ) as Uint8Array
+    const at17 = await proveLeafAt(read, 17n, changed)
+    expect(
+      verifyProof(referenceRoot(snapshots.get(18n) as Map<string, Uint8Array>), changed, at17.value, at17.proof),
+    ).toBe(false)
+    for (let h = 1n; h <= 14n; h++) await expect(proveLeafAt(read, h, keys[0] as Uint8Array)).rejects.toThrow(/pruned/)
+
+    // restart: the tree from the store alone, then more heights
+    tree = SparseMerkleTree.fromNodeRecords(records(store), 20n, { keepHeights: keep })
+    await check(15n, 20n)
+    for (let h = 21n; h <= 24n; h++) commit(h)
+    await check(19n, 24n)
+    await expect(proveLeafAt(read, 18n, keys[0] as Uint8Array)).rejects.toThrow(TreeUnavailableError)
+    expectNoGarbage(store, 19n, 24n)
   })
 })

@@ -11,6 +11,7 @@ import {
   hashingBackend,
   initHashing,
   keccak256,
+  proveLeafAt,
   SparseMerkleTree,
   smtInnerHash,
   toHex,
@@ -265,12 +266,43 @@ describe('sparse Merkle tree: order independence and rebuilds', () => {
     expect(() => SparseMerkleTree.fromNodeRecords(tampered, 1n)).toThrow(/hash/)
   })
 
-  it('fullNodeWrites of a fromLeaves tree is a node store the tree can be restored from', () => {
+  it('refuses tampered or malformed pages and records of the older layout', () => {
+    const t = SparseMerkleTree.empty()
+    const store = new Map<string, Uint8Array>()
+    const writes = Array.from({ length: 300 }, (_, i) => ({ key: enc(`p${i}`), value: enc(`${i}`) }))
+    applyStore(store, t.commit(1n, writes).nodeWrites)
+    const pages = records(store).filter(([k, v]) => k[0] === 0x01 && v[0] === 0x02)
+    expect(pages.length).toBeGreaterThan(10)
+    const spoil = (change: (page: Uint8Array) => void): [Uint8Array, Uint8Array][] => {
+      const [key] = pages[pages.length >> 1] as [Uint8Array, Uint8Array]
+      return records(store).map(([k, v]) => {
+        const copy = v.slice()
+        if (toHex(k) === toHex(key)) change(copy)
+        return [k, copy]
+      })
+    }
+    const flip = (at: number, bits: number) => (page: Uint8Array) => {
+      page[at] = (page[at] as number) ^ bits
+    }
+    // the first entry's hash (after the kind byte and the 4-byte shape of 3-level pages)
+    expect(() => SparseMerkleTree.fromNodeRecords(spoil(flip(5, 1)), 1n)).toThrow(/hash/)
+    // a shape code 3 in the first position (codes 1 and 2 flipped to 2 and 1 would be a valid-looking shape)
+    const code = ((pages[pages.length >> 1] as [Uint8Array, Uint8Array])[1][1] as number) & 3
+    expect(() => SparseMerkleTree.fromNodeRecords(spoil(flip(1, 3 ^ code)), 1n)).toThrow(/shape/)
+    const old = records(store).map(([k, v]) => [k, k[0] === 0x01 && v[0] === 0x00 ? v.slice(0, 65) : v] as const)
+    expect(() => SparseMerkleTree.fromNodeRecords(old, 1n)).toThrow(/older layout/)
+  })
+
+  it('fullNodeWrites of a fromLeaves tree is a node store the tree can be restored from, values included', async () => {
     const leaves = Array.from({ length: 50 }, (_, i) => [enc(`f${i}`), enc(`${i}`)] as const)
     const t = SparseMerkleTree.fromLeaves(leaves, 7n)
     const store = new Map<string, Uint8Array>()
     applyStore(store, t.fullNodeWrites())
     expect(SparseMerkleTree.fromNodeRecords(records(store), 7n).root).toEqual(t.root)
+    const read = async (k: Uint8Array): Promise<Uint8Array | undefined> => store.get(toHex(k))
+    for (const [key, value] of leaves) expect((await proveLeafAt(read, 7n, key)).value).toEqual(value)
+    t.commit(8n, [{ key: enc('f0'), value: enc('new') }])
+    expect(() => t.fullNodeWrites()).toThrow(/fromLeaves tree before its first commit/)
   })
 
   it('the WebAssembly keccak equals noble: known answers, every length 0..600, block boundaries', () => {
