@@ -204,6 +204,7 @@ export class Chain {
         head: { height, hash, stateRoot: executed.stateRoot, time: block.header.time },
         block: bytes,
         receipts: JSON.stringify(toJson(executed.result.receipts)),
+        events: JSON.stringify(toJson(executed.result.events)),
         txHashes: executed.result.receipts.map((r) => r.hash),
         leaves: executed.writes,
         treeNodes: executed.nodeWrites,

@@ -10,6 +10,7 @@ import type { LeafWrite, TreeNodeWrite } from '../state/index.ts'
 import { bytesEqual, Reader, TREE_RECORD, Writer } from '../state/index.ts'
 import {
   baseKey,
+  blockEventsKey,
   blockKey,
   DB_PREFIX,
   genesisKey,
@@ -34,6 +35,8 @@ export interface HeightCommit {
   block: Uint8Array
   /** JSON text of the receipts */
   receipts: string
+  /** JSON text of the block's own events (not of a transaction): liquidations, funding, oracle prices, expiries */
+  events?: string
   txHashes: readonly Uint8Array[]
   leaves: readonly LeafWrite[]
   /** the state tree's node records written (or deleted, value null) at this height */
@@ -125,6 +128,7 @@ export class ChainStore {
     try {
       batch.put(blockKey(height), c.block)
       batch.put(receiptsKey(height), new TextEncoder().encode(c.receipts))
+      if (c.events !== undefined) batch.put(blockEventsKey(height), new TextEncoder().encode(c.events))
       c.txHashes.forEach((hash, i) => {
         batch.put(txIndexKey(hash), new Writer(12).u64(height).u32(i).finish())
       })
@@ -164,6 +168,12 @@ export class ChainStore {
   async receipts(height: bigint): Promise<unknown[] | undefined> {
     const raw = await this.#db.get(receiptsKey(height))
     return raw === undefined ? undefined : (JSON.parse(new TextDecoder().decode(raw)) as unknown[])
+  }
+
+  /** The block's own events, [] for a height stored without them (genesis, or a store imported from a snapshot). */
+  async blockEvents(height: bigint): Promise<unknown[]> {
+    const raw = await this.#db.get(blockEventsKey(height))
+    return raw === undefined ? [] : (JSON.parse(new TextDecoder().decode(raw)) as unknown[])
   }
 
   async txLocation(hash: Uint8Array): Promise<{ height: bigint; index: number } | undefined> {

@@ -26,6 +26,8 @@ export const DB_PREFIX = {
    * leaf values versioned by the height that wrote them), pruned beyond --keep-heights
    */
   tree: 0x08,
+  /** the block's own events (JSON: expiries, oracle prices, funding, liquidations) by height (u64) */
+  blockEvents: 0x09,
 } as const
 
 export const headKey = Uint8Array.of(DB_PREFIX.head)
@@ -33,6 +35,8 @@ export const genesisKey = Uint8Array.of(DB_PREFIX.genesis)
 export const baseKey = Uint8Array.of(DB_PREFIX.base)
 export const blockKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREFIX.block).u64(height).finish()
 export const receiptsKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREFIX.receipts).u64(height).finish()
+export const blockEventsKey = (height: bigint): Uint8Array =>
+  new Writer(9).u8(DB_PREFIX.blockEvents).u64(height).finish()
 export const txIndexKey = (hash: Uint8Array): Uint8Array =>
   new Writer(33).u8(DB_PREFIX.txIndex).fixed(hash, 32).finish()
 export function leafDbKey(stateKey: Uint8Array): Uint8Array {

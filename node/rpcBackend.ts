@@ -194,6 +194,7 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
         hash: height === chain.head.height ? chain.head.hash : undefined,
         signature: block.signature,
         transactions: (hashes ?? []).map((r) => r.hash),
+        events: (await chain.store.blockEvents(height)) as Json,
       })
     },
 

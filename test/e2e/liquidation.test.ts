@@ -2,7 +2,8 @@
  * A liquidation end to end on a real sequencer, every transaction wallet-signed over JSON-RPC: a trader moves
  * 400 USDC into its subaccount 1 and buys 0.1 BTC there at $60,000 (15×); the oracle falls to $57,000; the
  * account is found below maintenance margin and a slice of its long goes to auction (perp_auctions); a liquidator
- * signs an AuctionBid at the listed price and takes it (auctionFill in its receipt); perp_insuranceFund shows the
+ * signs an AuctionBid at the listed price and takes it (auctionFill in its receipt; auctionStarted in the events of
+ * the block that started it); perp_insuranceFund shows the
  * fund's balance no lower than at genesis.
  */
 import { privateKeyToAccount } from 'viem/accounts'
@@ -102,6 +103,16 @@ describe('liquidation over JSON-RPC', () => {
     expect(auction).toMatchObject({ market: 0, asset: 0, bidderBuys: true })
     expect(BigInt(auction.size)).toBeGreaterThan(0n)
     expect(BigInt(auction.price)).toBeLessThanOrEqual(5_700_000_000_000n)
+    // the block that started it says so in its own events
+    const latest = BigInt(await call<string>(node.rpcUrl, 'eth_blockNumber'))
+    let started: unknown
+    for (let h = latest; h > 0n && started === undefined; h--) {
+      const block = await call<{ events: { type: string; auctionId?: string }[] }>(node.rpcUrl, 'perp_block', [
+        h.toString(),
+      ])
+      started = block.events.find((e) => e.type === 'auctionStarted' && e.auctionId === auction.id)
+    }
+    expect(started).toMatchObject({ market: 0, asset: 0, subaccount: 1, size: auction.size })
     const refused = await call<{ auctions: AuctionJson[] }>(node.rpcUrl, 'perp_auctions', [1])
     expect(refused.auctions).toEqual([])
 
