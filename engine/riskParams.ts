@@ -73,28 +73,51 @@ function deductions(floors: bigint[], fractions: bigint[]): bigint[] {
  * The last result per market, reused while every input is the same (margin checks ask many times a block).
  * A market's tiers are replaced, never edited in place, so the array itself stands for them.
  */
-const memo = new WeakMap<Market, { inputs: unknown[]; result: FractionsInForce }>()
+interface Memo {
+  marginTiers: Market['marginTiers']
+  varianceEwma: bigint
+  longOpenInterest: bigint
+  volatilityReference: bigint
+  volatilityScaleFloor: bigint
+  volatilityScaleCap: bigint
+  openInterestLower: bigint
+  openInterestUpper: bigint
+  openInterestImf: bigint
+  result: FractionsInForce
+}
+const memo = new WeakMap<Market, Memo>()
 
-function inputsOf(m: Market): unknown[] {
-  return [
-    m.marginTiers,
-    m.varianceEwma,
-    m.longOpenInterest,
-    m.volatilityReference,
-    m.volatilityScaleFloor,
-    m.volatilityScaleCap,
-    m.openInterestLower,
-    m.openInterestUpper,
-    m.openInterestImf,
-  ]
+/** Field by field, with no array built per call: this runs for every position of every margin check. */
+function sameInputs(c: Memo, m: Market): boolean {
+  return (
+    c.marginTiers === m.marginTiers &&
+    c.varianceEwma === m.varianceEwma &&
+    c.longOpenInterest === m.longOpenInterest &&
+    c.volatilityReference === m.volatilityReference &&
+    c.volatilityScaleFloor === m.volatilityScaleFloor &&
+    c.volatilityScaleCap === m.volatilityScaleCap &&
+    c.openInterestLower === m.openInterestLower &&
+    c.openInterestUpper === m.openInterestUpper &&
+    c.openInterestImf === m.openInterestImf
+  )
 }
 
 export function fractionsInForce(m: Market): FractionsInForce {
-  const inputs = inputsOf(m)
   const cached = memo.get(m)
-  if (cached !== undefined && cached.inputs.every((v, i) => v === inputs[i])) return cached.result
+  if (cached !== undefined && sameInputs(cached, m)) return cached.result
   const result = computeFractions(m)
-  memo.set(m, { inputs, result })
+  memo.set(m, {
+    marginTiers: m.marginTiers,
+    varianceEwma: m.varianceEwma,
+    longOpenInterest: m.longOpenInterest,
+    volatilityReference: m.volatilityReference,
+    volatilityScaleFloor: m.volatilityScaleFloor,
+    volatilityScaleCap: m.volatilityScaleCap,
+    openInterestLower: m.openInterestLower,
+    openInterestUpper: m.openInterestUpper,
+    openInterestImf: m.openInterestImf,
+    result,
+  })
   return result
 }
 
