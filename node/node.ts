@@ -20,6 +20,7 @@ import { Mempool } from './mempool.ts'
 import { createRpcBackend } from './rpcBackend.ts'
 import { createSequencer } from './sequencer.ts'
 import { addressOfPrivateKey } from './signatures.ts'
+import { verifySignedTx } from './verify.ts'
 
 export const VERSION = '0.1.0'
 
@@ -125,7 +126,16 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
     if (config.role === 'validator') follower = createFollower({ chain, blockTimeMs, maxTxsPerBlock, now, log })
 
     const onTransaction = (bytes: Uint8Array): GossipVerdict => {
-      if (config.role !== 'sequencer') return 'accept'
+      if (config.role !== 'sequencer') {
+        // a validator relays only what decodes and is signed by its account, so the sequencer never has cause
+        // to penalize it (p2p/penalties.ts) for a forwarded transaction; state checks are the sequencer's
+        try {
+          verifySignedTx(chain.domainSep, decodeSignedTx(bytes))
+          return 'accept'
+        } catch {
+          return 'reject'
+        }
+      }
       try {
         backend.admitSigned(decodeSignedTx(bytes))
         return 'accept'

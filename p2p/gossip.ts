@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { GossipsubOpts, Message, TopicValidatorFn } from '@libp2p/gossipsub'
 import { gossipsub, StrictSign, TopicValidatorResult } from '@libp2p/gossipsub'
+import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import type { GossipVerdict } from './types.ts'
 
 export function blocksTopic(chainId: number): string {
@@ -23,6 +24,48 @@ const RPC_OVERHEAD = 64 * 1024
 /** Message id = sha256(data): the same bytes published or forwarded by two peers are one message. */
 export function messageIdOf(msg: Message): Uint8Array {
   return createHash('sha256').update(msg.data).digest()
+}
+
+/**
+ * Peer scoring (gossipsub v1.1). Only the terms that mean something on a network of a few long-lived nodes:
+ * - P₄, invalid messages per topic: weight −10 on the squared count (decaying to 10% in a minute), so three
+ *   rejected messages put a peer below the graylist threshold;
+ * - the application term: −(the peer's penalty points, penalties.ts), weight 1.
+ * Thresholds: below −10 no gossip (IHAVE/IWANT) is exchanged with the peer, below −50 our publishes skip it,
+ * below −80 everything it sends is ignored unread.
+ */
+export function scoreOptions(
+  chainId: number,
+  appScore: (peer: string) => number,
+): Pick<GossipsubOpts, 'scoreParams' | 'scoreThresholds'> {
+  const topic = createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0,
+    timeInMeshQuantum: 1000,
+    firstMessageDeliveriesWeight: 0,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -10,
+    // per decay interval (1 s): 0.963^60 ≈ 0.1
+    invalidMessageDeliveriesDecay: 0.963,
+  })
+  return {
+    scoreParams: {
+      topics: { [blocksTopic(chainId)]: topic, [txsTopic(chainId)]: topic },
+      appSpecificScore: appScore,
+      appSpecificWeight: 1,
+      // loopback devnets put every node on one IP: no colocation penalty
+      IPColocationFactorWeight: 0,
+      decayInterval: 1000,
+    },
+    scoreThresholds: {
+      gossipThreshold: -10,
+      publishThreshold: -50,
+      graylistThreshold: -80,
+      acceptPXThreshold: 10,
+      opportunisticGraftThreshold: 5,
+    },
+  }
 }
 
 export function gossipOptions(chainId: number, maxPayloadBytes: number): Partial<GossipsubOpts> {
@@ -64,16 +107,21 @@ export function gossipOptions(chainId: number, maxPayloadBytes: number): Partial
 
 export { gossipsub }
 
-/** Builds a topic validator: size check first (no callback for oversize data), then the application's verdict. */
+/**
+ * Builds a topic validator: size check first (no callback for oversize data), then the application's verdict.
+ * Every rejection is also reported to `onReject` (the application penalty).
+ */
 export function topicValidator(
   maxBytes: number,
   handler: (bytes: Uint8Array, from: string) => GossipVerdict | Promise<GossipVerdict>,
   log: (msg: string) => void,
   kind: string,
+  onReject: (peer: string) => void = () => {},
 ): TopicValidatorFn {
   return async (peer, msg) => {
     if (msg.data.length > maxBytes) {
       log(`gossip: rejecting ${kind} of ${msg.data.length} bytes from ${peer.toString()} (max ${maxBytes})`)
+      onReject(peer.toString())
       return TopicValidatorResult.Reject
     }
     let verdict: GossipVerdict
@@ -88,6 +136,7 @@ export function topicValidator(
       case 'accept':
         return TopicValidatorResult.Accept
       case 'reject':
+        onReject(peer.toString())
         return TopicValidatorResult.Reject
       default:
         return TopicValidatorResult.Ignore

@@ -8,12 +8,14 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import { identify } from '@libp2p/identify'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { createSyncHandler, requestBlocks, syncProtocol } from './blockSync.ts'
 import { Bootstrapper } from './bootstrap.ts'
-import { blocksTopic, gossipOptions, gossipsub, topicValidator, txsTopic } from './gossip.ts'
+import { blocksTopic, gossipOptions, gossipsub, scoreOptions, topicValidator, txsTopic } from './gossip.ts'
 import { loadPrivateKey } from './keys.ts'
+import { BAN_MS, INVALID_MESSAGE_POINTS, PeerPenalties } from './penalties.ts'
 import type { P2P, P2PInit } from './types.ts'
 
 /** Max concurrent sync streams per connection and direction (libp2p default is 32 in / 64 out). */
@@ -31,15 +33,26 @@ export async function createP2P(init: P2PInit): Promise<P2P> {
   const txs = txsTopic(init.chainId)
   const protocol = syncProtocol(init.chainId)
 
+  const penalties = init.penalties ?? new PeerPenalties()
+  const banned = (peerId: { toString(): string }): boolean => penalties.banned(peerId.toString())
   const libp2p = await createLibp2p<{ identify: Identify; pubsub: GossipSub }>({
     privateKey: await loadPrivateKey(init.privateKey, init.keyType),
     addresses: { listen: init.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    // a banned peer (penalties.ts) can neither be dialed nor connect to us until its ban ends
+    connectionGater: {
+      denyDialPeer: banned,
+      denyInboundEncryptedConnection: banned,
+      denyOutboundEncryptedConnection: banned,
+    },
     services: {
       identify: identify(),
-      pubsub: gossipsub(gossipOptions(init.chainId, Math.max(init.maxBlockBytes, init.maxTxBytes))),
+      pubsub: gossipsub({
+        ...gossipOptions(init.chainId, Math.max(init.maxBlockBytes, init.maxTxBytes)),
+        ...scoreOptions(init.chainId, (peer) => penalties.score(peer)),
+      }),
     },
     start: false,
   })
@@ -49,8 +62,13 @@ export async function createP2P(init: P2PInit): Promise<P2P> {
   try {
     // Parses the bootstrap list first: a malformed address is a config error and fails start.
     bootstrapper = new Bootstrapper(libp2p, init.bootstrap, log)
-    pubsub.topicValidators.set(blocks, topicValidator(init.maxBlockBytes, init.onBlock, log, 'block'))
-    pubsub.topicValidators.set(txs, topicValidator(init.maxTxBytes, init.onTransaction, log, 'tx'))
+    const penalize = (peer: string): void => {
+      if (!penalties.add(peer, INVALID_MESSAGE_POINTS)) return
+      log(`p2p: banning ${peer} for ${BAN_MS / 60_000} min: too many invalid messages`)
+      void libp2p.hangUp(peerIdFromString(peer)).catch(() => {})
+    }
+    pubsub.topicValidators.set(blocks, topicValidator(init.maxBlockBytes, init.onBlock, log, 'block', penalize))
+    pubsub.topicValidators.set(txs, topicValidator(init.maxTxBytes, init.onTransaction, log, 'tx', penalize))
 
     const serve = createSyncHandler({ maxBlockBytes: init.maxBlockBytes, serveBlocks: init.serveBlocks, log })
     await libp2p.handle(protocol, (stream, connection) => serve(stream, connection.remotePeer.toString()), {
@@ -88,6 +106,9 @@ export async function createP2P(init: P2PInit): Promise<P2P> {
     peerId: libp2p.peerId.toString(),
     multiaddrs: () => libp2p.getMultiaddrs().map((m) => m.toString()),
     peers: () => libp2p.getPeers().map((p) => p.toString()),
+    // the runtime GossipSub has getScore; the exported service interface does not declare it
+    peerScore: (peer) => (pubsub as unknown as { getScore(peer: string): number }).getScore(peer),
+    banned: (peer) => penalties.banned(peer),
     publishBlock: (bytes) => publish(blocks, bytes, init.maxBlockBytes, 'block'),
     publishTransaction: (bytes) => publish(txs, bytes, init.maxTxBytes, 'tx'),
     requestBlocks: (peer, from, count) =>

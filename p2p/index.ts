@@ -8,4 +8,5 @@ export { MAX_SYNC_BLOCKS, SYNC_RATE_LIMIT, SYNC_TIMEOUT_MS, syncProtocol } from 
 export { blocksTopic, txsTopic } from './gossip.ts'
 export { createP2P } from './host.ts'
 export { peerIdFromKey } from './keys.ts'
+export { BAN_MS, BAN_POINTS, HALF_LIFE_MS, INVALID_MESSAGE_POINTS, PeerPenalties } from './penalties.ts'
 export type { GossipVerdict, P2P, P2PInit, P2PKeyType } from './types.ts'

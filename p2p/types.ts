@@ -3,6 +3,7 @@
  * only enforces size limits, dedupes, gossips and serves them; decoding and validation belong to the caller
  * (onBlock / onTransaction / serveBlocks).
  */
+import type { PeerPenalties } from './penalties.ts'
 
 /** What the application decided about a gossiped message: accept → deliver and forward; ignore → drop
  * silently (e.g. stale/duplicate height); reject → drop, the message is invalid (e.g. bad signature). */
@@ -44,6 +45,8 @@ export interface P2PInit {
   serveBlocks: (from: bigint, count: number) => Promise<Uint8Array[]>
   /** Optional diagnostics sink; the p2p layer never writes to the console itself. */
   log?: (msg: string) => void
+  /** Application penalties per peer (penalties.ts); a fresh table by default (tests pass their own clock). */
+  penalties?: PeerPenalties
 }
 
 export interface P2P {
@@ -53,6 +56,10 @@ export interface P2P {
   multiaddrs(): string[]
   /** Peer ids with at least one open connection. */
   peers(): string[]
+  /** The peer's gossipsub score (P₄ invalid messages + application penalties; 0 for a clean peer). */
+  peerScore(peer: string): number
+  /** Whether the peer is banned for invalid messages (its connections refused both ways). */
+  banned(peer: string): boolean
   /** Gossip a block. Resolves (does not throw) when no peer is subscribed yet or the same bytes were already
    * published; throws RangeError if bytes exceed maxBlockBytes (peers would reject it). */
   publishBlock(bytes: Uint8Array): Promise<void>

@@ -144,6 +144,46 @@ describe('p2p gossip', () => {
     expect(logs.some((m) => m.includes('5000 bytes'))).toBe(true)
   })
 
+  it('penalizes a peer whose messages the application rejects, then bans it: disconnected and refused', async () => {
+    // B rejects every block whose first byte is 0xbb (standing for "not signed by the sequencer")
+    const logs: string[] = []
+    const accepted: Uint8Array[] = []
+    const a = await start()
+    const b = await start({
+      bootstrap: a.multiaddrs(),
+      onBlock: (x) => {
+        if (x[0] === 0xbb) return 'reject'
+        accepted.push(x)
+        return 'accept'
+      },
+      log: (m) => logs.push(m),
+    })
+    await waitFor(() => b.peers().includes(a.peerId), 5_000, 'connection')
+    // valid blocks get through and leave A's score untouched
+    await warmUp(
+      (x) => a.publishBlock(x),
+      () => accepted,
+    )
+    expect(b.peerScore(a.peerId)).toBeGreaterThanOrEqual(0)
+    // invalid blocks: 10 application points each reach the ban at 30 (the third)
+    for (let i = 0; i < 10 && !b.banned(a.peerId); i++) {
+      await a.publishBlock(Uint8Array.of(0xbb, i))
+      await waitFor(
+        () => logs.some((m) => m.includes('banning')) || b.peerScore(a.peerId) < -10 * (i + 1),
+        5_000,
+        `penalty ${i}`,
+      )
+    }
+    await waitFor(() => b.banned(a.peerId), 5_000, 'ban')
+    expect(logs.some((m) => m.includes(`banning ${a.peerId}`))).toBe(true)
+    // both terms count against it: the application's −30 and gossipsub's own P₄ for the rejected messages
+    expect(b.peerScore(a.peerId)).toBeLessThan(-30)
+    await waitFor(() => !b.peers().includes(a.peerId), 5_000, 'disconnect')
+    // and B's own redials (A is its bootstrap peer) are refused by its gate while the ban lasts
+    await sleep(1_500)
+    expect(b.peers()).not.toContain(a.peerId)
+  })
+
   it('does not forward a block the middle node rejects (A–B–C), forwards accepted ones, dedupes by content', async () => {
     const seenAtB: Uint8Array[] = []
     const a = await start()
