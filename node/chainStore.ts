@@ -13,6 +13,7 @@ import {
   blockEventsKey,
   blockKey,
   DB_PREFIX,
+  evidenceKey,
   genesisKey,
   headKey,
   leafDbKey,
@@ -67,10 +68,18 @@ export class ChainStore {
   readonly #db: Level<Uint8Array, Uint8Array>
   readonly #options: ChainStoreOptions
   #head: Head | undefined
+  /** the evidence records (JSON text) in the order they were recorded, loaded at open */
+  readonly #evidence: string[]
 
-  private constructor(db: Level<Uint8Array, Uint8Array>, head: Head | undefined, options: ChainStoreOptions) {
+  private constructor(
+    db: Level<Uint8Array, Uint8Array>,
+    head: Head | undefined,
+    evidence: string[],
+    options: ChainStoreOptions,
+  ) {
     this.#db = db
     this.#head = head
+    this.#evidence = evidence
     this.#options = options
   }
 
@@ -85,7 +94,11 @@ export class ChainStore {
       throw e
     }
     const raw = await db.get(headKey)
-    return new ChainStore(db, raw === undefined ? undefined : decodeHead(raw), options)
+    const evidence: string[] = []
+    const gte = Uint8Array.of(DB_PREFIX.evidence)
+    const lt = Uint8Array.of(DB_PREFIX.evidence + 1)
+    for await (const value of db.values({ gte, lt })) evidence.push(new TextDecoder().decode(value))
+    return new ChainStore(db, raw === undefined ? undefined : decodeHead(raw), evidence, options)
   }
 
   get head(): Head | undefined {
@@ -153,6 +166,21 @@ export class ChainStore {
     await batch.write({ sync: this.#options.sync ?? true })
     this.failPoint('after-batch-write', height)
     this.#head = c.head
+  }
+
+  /** Every evidence record (JSON text, node/evidence.ts), oldest first. */
+  get evidence(): readonly string[] {
+    return this.#evidence
+  }
+
+  /**
+   * Appends one evidence record and writes it synced. It is visible in `evidence` at once (before the write
+   * completes), so two callers checking for a duplicate without awaiting in between never both add it.
+   */
+  async addEvidence(json: string): Promise<void> {
+    const seq = this.#evidence.length
+    this.#evidence.push(json)
+    await this.#db.put(evidenceKey(seq), new TextEncoder().encode(json), { sync: this.#options.sync ?? true })
   }
 
   /** Whether the store holds nothing at all (no head, no genesis binding): an import may write into it. */

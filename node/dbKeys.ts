@@ -28,6 +28,11 @@ export const DB_PREFIX = {
   tree: 0x08,
   /** the block's own events (JSON: expiries, oracle prices, funding, liquidations) by height (u64) */
   blockEvents: 0x09,
+  /**
+   * fraud evidence (JSON, node/evidence.ts) by a u32 sequence number in the order it was recorded: root
+   * mismatches and sequencer equivocations, kept for an L1 challenge and never pruned
+   */
+  evidence: 0x0a,
 } as const
 
 export const headKey = Uint8Array.of(DB_PREFIX.head)
@@ -37,6 +42,7 @@ export const blockKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREF
 export const receiptsKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_PREFIX.receipts).u64(height).finish()
 export const blockEventsKey = (height: bigint): Uint8Array =>
   new Writer(9).u8(DB_PREFIX.blockEvents).u64(height).finish()
+export const evidenceKey = (seq: number): Uint8Array => new Writer(5).u8(DB_PREFIX.evidence).u32(seq).finish()
 export const txIndexKey = (hash: Uint8Array): Uint8Array =>
   new Writer(33).u8(DB_PREFIX.txIndex).fixed(hash, 32).finish()
 export function leafDbKey(stateKey: Uint8Array): Uint8Array {

@@ -4,17 +4,27 @@
  * A block is imported when it extends the head (height + 1, parent hash), is signed by the genesis
  * sequencer, its txRoot matches, every transaction signature recovers, and re-execution gives the header's
  * state root. On a root mismatch the validator stops following, reloads its last agreed state (still served
- * over RPC), and raises the alarm (log, /health) with both roots. Imports run one at a time.
+ * over RPC), records the evidence (the block and both roots, node/evidence.ts) and raises the alarm (log,
+ * /health, perp_chainInfo). Imports run one at a time.
+ *
+ * Equivocation: every block that carries a valid sequencer signature, from gossip or sync, is compared with
+ * the block this node holds at that height (stored) or has seen there (not yet imported). Another header hash
+ * means the sequencer key signed two blocks at one height: the validator records both blocks as evidence,
+ * raises the alarm and stops following, like on a root mismatch, since the chain can no longer be trusted; it
+ * keeps serving the state at its head. The conflicting block is accepted for gossip (once) so every peer sees
+ * the evidence. An alarm in the store (from before a restart) keeps the follower stopped.
  *
  * Sync: when a block arrives ahead of the head, or no block has arrived for 3 block intervals, the follower
  * asks a peer for the missing range (up to 64 blocks a request) until the peer has no more.
  */
 
 import type { Block } from '../engine/index.ts'
-import { blockHash, decodeBlock, txRoot } from '../engine/index.ts'
+import { blockHash, decodeBlock, encodeBlock, txRoot } from '../engine/index.ts'
 import type { GossipVerdict, P2P } from '../p2p/index.ts'
 import { bytesEqual, toHex } from '../state/index.ts'
 import type { Chain } from './chain.ts'
+import type { Evidence, RootMismatchEvidence } from './evidence.ts'
+import { describeEvidence, recordEvidence, storedEvidence } from './evidence.ts'
 import { recoverSigner } from './signatures.ts'
 import { verifySignedTx } from './verify.ts'
 
@@ -40,6 +50,8 @@ export interface Follower {
   start(): void
   stop(): Promise<void>
   readonly mismatch: RootMismatch | undefined
+  /** true once an alarm stands (root mismatch or equivocation, now or stored before a restart) */
+  readonly halted: boolean
   readonly syncing: boolean
   /** ms of the last imported block (wall clock) */
   readonly lastImportAt: number
@@ -47,11 +59,26 @@ export interface Follower {
 
 class BlockRejected extends Error {}
 
+/**
+ * Blocks seen ahead of the head are kept for the equivocation check (one per height) only this far ahead, and
+ * so at most this many: a validator far behind does not hold every gossiped block until sync reaches it.
+ */
+const SEEN_AHEAD = 64
+
+function mismatchOf(e: RootMismatchEvidence): RootMismatch {
+  return { height: BigInt(e.height), expected: e.expectedRoot, computed: e.computedRoot, block: e.blockHash }
+}
+
 export function createFollower(init: FollowerInit): Follower {
   const { chain } = init
   let p2p: P2P | undefined
   let queue: Promise<unknown> = Promise.resolve()
-  let mismatch: RootMismatch | undefined
+  const stored = storedEvidence(chain.store)
+  const storedMismatch = stored.find((e): e is RootMismatchEvidence => e.kind === 'root-mismatch')
+  let mismatch: RootMismatch | undefined = storedMismatch === undefined ? undefined : mismatchOf(storedMismatch)
+  let halted = stored.length > 0
+  /** height → the first sequencer-signed block seen there that is not (yet) stored: hash and bytes */
+  const seen = new Map<bigint, { hash: Uint8Array; bytes: Uint8Array }>()
   let syncing = false
   let lastImportAt = init.now()
   let timer: NodeJS.Timeout | undefined
@@ -67,7 +94,7 @@ export function createFollower(init: FollowerInit): Follower {
   async function importBlock(block: Block): Promise<boolean> {
     const h = block.header
     const head = chain.head
-    if (mismatch !== undefined || h.height !== head.height + 1n) return false
+    if (halted || h.height !== head.height + 1n) return false
     if (!bytesEqual(h.parentHash, head.hash)) throw new BlockRejected(`block ${h.height} does not extend our head`)
     if (h.time <= head.time) throw new BlockRejected(`block ${h.height} time does not advance`)
     if (block.txs.length > init.maxTxsPerBlock) throw new BlockRejected(`block ${h.height} has too many transactions`)
@@ -81,22 +108,74 @@ export function createFollower(init: FollowerInit): Follower {
       throw e
     }
     if (!bytesEqual(executed.stateRoot, h.stateRoot)) {
-      mismatch = {
-        height: h.height,
-        expected: toHex(h.stateRoot),
-        computed: toHex(executed.stateRoot),
-        block: toHex(blockHash(h)),
+      const evidence: RootMismatchEvidence = {
+        kind: 'root-mismatch',
+        height: h.height.toString(),
+        blockHash: toHex(blockHash(h)),
+        block: toHex(encodeBlock(block)),
+        expectedRoot: toHex(h.stateRoot),
+        computedRoot: toHex(executed.stateRoot),
+        recordedAt: init.now(),
       }
+      mismatch = mismatchOf(evidence)
+      halted = true
       init.log(
         `ROOT MISMATCH at height ${h.height}: sequencer ${mismatch.expected}, re-executed ${mismatch.computed}. ` +
           'Stopped following; serving the last agreed state.',
       )
       await chain.reload()
+      await record(evidence)
       return false
     }
     await chain.commit(block, executed)
     lastImportAt = init.now()
     return true
+  }
+
+  async function record(evidence: Evidence): Promise<boolean> {
+    try {
+      return await recordEvidence(chain.store, evidence)
+    } catch (e) {
+      init.log(`evidence not stored: ${e instanceof Error ? e.message : String(e)}`)
+      return false
+    }
+  }
+
+  /**
+   * Compares a sequencer-signed block with the one held (stored) or seen at its height. Resolves true when they
+   * differ and the equivocation was newly recorded; the alarm stands and following stops either way.
+   */
+  async function checkEquivocation(block: Block, bytes: Uint8Array): Promise<boolean> {
+    const height = block.header.height
+    if (height === 0n) return false // the genesis block is not signed
+    const hash = blockHash(block.header)
+    let other: { hash: Uint8Array; bytes: Uint8Array } | undefined
+    if (height <= chain.head.height) {
+      const held = await chain.store.block(height)
+      if (held !== undefined) other = { hash: blockHash(decodeBlock(held).header), bytes: held }
+    } else {
+      other = seen.get(height)
+      if (other === undefined) {
+        for (const h of seen.keys()) if (h <= chain.head.height) seen.delete(h)
+        if (height <= chain.head.height + BigInt(SEEN_AHEAD)) seen.set(height, { hash, bytes })
+        return false
+      }
+    }
+    if (other === undefined || bytesEqual(other.hash, hash)) return false
+    halted = true
+    const evidence: Evidence = {
+      kind: 'equivocation',
+      height: height.toString(),
+      blocks: [
+        { hash: toHex(other.hash), block: toHex(other.bytes) },
+        { hash: toHex(hash), block: toHex(bytes) },
+      ],
+      recordedAt: init.now(),
+    }
+    const fresh = await record(evidence)
+    if (fresh)
+      init.log(`EQUIVOCATION: ${describeEvidence(evidence)}. Stopped following; serving the state at the head.`)
+    return fresh
   }
 
   function enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -106,7 +185,7 @@ export function createFollower(init: FollowerInit): Follower {
   }
 
   async function sync(peer?: string): Promise<void> {
-    if (p2p === undefined || syncing || mismatch !== undefined) return
+    if (p2p === undefined || syncing || halted) return
     const peers = peer !== undefined ? [peer] : p2p.peers()
     syncing = true
     try {
@@ -119,6 +198,7 @@ export function createFollower(init: FollowerInit): Follower {
           for (const bytes of got) {
             const block = decodeBlock(bytes, init.maxTxsPerBlock)
             checkHeader(block)
+            await checkEquivocation(block, bytes)
             advanced = (await enqueue(() => importBlock(block))) || advanced
           }
           if (!advanced) break
@@ -134,6 +214,9 @@ export function createFollower(init: FollowerInit): Follower {
   return {
     get mismatch() {
       return mismatch
+    },
+    get halted() {
+      return halted
     },
     get syncing() {
       return syncing
@@ -154,7 +237,9 @@ export function createFollower(init: FollowerInit): Follower {
         return 'reject'
       }
       const height = block.header.height
-      if (height <= chain.head.height) return 'ignore'
+      // a second signed block at one height is evidence: pass it on once so every peer can see it
+      if (await checkEquivocation(block, bytes)) return 'accept'
+      if (height <= chain.head.height || halted) return 'ignore'
       // Queued imports run in order, so a block one ahead of a queued one imports after it; only a block
       // still ahead of the head when its turn comes means a gap, which sync fills.
       enqueue(async () => {

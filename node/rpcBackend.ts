@@ -38,6 +38,7 @@ import {
   verifyProof,
 } from '../state/index.ts'
 import type { Chain } from './chain.ts'
+import { alarmHealth, currentAlarm } from './evidence.ts'
 import type { Mempool } from './mempool.ts'
 import { MempoolFull } from './mempool.ts'
 import { SignatureError } from './signatures.ts'
@@ -137,6 +138,8 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
         peers: init.peers(),
         sequencer: chain.genesis.sequencer,
         eip712: eip712Description(chain.genesis.chainId),
+        // null, or the latest fraud evidence (node/evidence.ts): the node has stopped following
+        alarm: currentAlarm(chain.store),
       })
     },
 
@@ -230,6 +233,10 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
       throw appError('NODE_NOT_READY', 'the chain advanced while proving; try again')
     },
     blockNumber: () => chain.head.height,
-    health: () => init.health(),
+    health: () => {
+      // a stored alarm outranks whatever the role reports (it survives restarts and stops the follower)
+      const alarm = currentAlarm(chain.store)
+      return alarm === null ? init.health() : alarmHealth(alarm, chain.head.height)
+    },
   }
 }

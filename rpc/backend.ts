@@ -6,7 +6,7 @@ import type { Json } from './json.ts'
 
 export interface HealthReport {
   ok: boolean
-  /** machine-readable status, e.g. 'producing', 'following', 'syncing', 'root-mismatch' */
+  /** machine-readable status, e.g. 'producing', 'following', 'syncing', 'stalled', 'root-mismatch', 'equivocation' */
   status: string
   height: string
   detail?: string
