@@ -1,6 +1,6 @@
 /**
  * A liquidation end to end on a real sequencer, every transaction wallet-signed over JSON-RPC: a trader moves
- * 400 USDC into its subaccount 1 and buys 0.1 BTC there at $60,000 (15×); the oracle falls to $57,000; the
+ * 600 USDC into its subaccount 1 and buys 0.1 BTC there at $60,000 (10×); the oracle falls to $57,000; the
  * account is found below maintenance margin and a slice of its long goes to auction (perp_auctions); a liquidator
  * signs an AuctionBid at the listed price and takes it (auctionFill in its receipt; auctionStarted in the events of
  * the block that started it); perp_insuranceFund shows the
@@ -79,10 +79,10 @@ describe('liquidation over JSON-RPC', () => {
       account: trader.address,
       fromSubaccount: '0',
       toSubaccount: '1',
-      amount: '400000000',
+      amount: '600000000',
     })
     expect(moved.status).toBe('included')
-    // initial margin 5% of 6,000 USDC = 300 ≤ 400 − the 3 USDC fee
+    // initial margin 5% of 6,000 USDC = 300 ≤ 600 − the 3 USDC fee (a calm market: volatility scale ×1)
     const bought = await send(trader, 'order', {
       ...order,
       account: trader.address,
@@ -94,7 +94,10 @@ describe('liquidation over JSON-RPC', () => {
     })
     expect(bought.events.map((e) => e.type)).toEqual(['fill'])
 
-    // $57,000: equity 397 − 300 = 97 USDC < maintenance (3% or more of 5,700 USDC = 171)
+    // $57,000: equity 597 − 300 = 297 USDC. One 5% oracle step sets the volatility to √(0.06 × 50,000²) ≈ 12,247
+    // PPM, 12× the reference, so the scale sits at its ×3 cap: maintenance 9% of 5,700 = 513 USDC > 297. The
+    // bankruptcy point of even the whole position is 2,970 USD lower (about 10 s of the −0.5%/s auction), so a
+    // slow machine still bids before the fund would take over.
     await feedOracle(node.rpcUrl, ['5700000000000', '300000000000'])
     const auction = await waitFor('an auction for the trader', async () => {
       const { auctions } = await call<{ auctions: AuctionJson[] }>(node.rpcUrl, 'perp_auctions', [0])
