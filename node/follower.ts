@@ -65,6 +65,9 @@ class BlockRejected extends Error {}
  */
 const SEEN_AHEAD = 64
 
+/** ms between two sync progress lines */
+const PROGRESS_MS = 2_000
+
 function mismatchOf(e: RootMismatchEvidence): RootMismatch {
   return { height: BigInt(e.height), expected: e.expectedRoot, computed: e.computedRoot, block: e.blockHash }
 }
@@ -184,16 +187,37 @@ export function createFollower(init: FollowerInit): Follower {
     return run
   }
 
+  /** The highest height seen signed by the sequencer (gossip or sync): what a catching-up node aims for. */
+  let target = 0n
+
+  /** One progress line at most every PROGRESS_MS while syncing: height, target, blocks/s, ETA. */
+  function progress(startedAt: number, startHeight: bigint, last: { at: number }): void {
+    const now = init.now()
+    if (now - last.at < PROGRESS_MS) return
+    last.at = now
+    const done = Number(chain.head.height - startHeight)
+    const rate = done / Math.max((now - startedAt) / 1000, 0.001)
+    const left = target > chain.head.height ? Number(target - chain.head.height) : 0
+    const eta = rate > 0 && left > 0 ? `, ETA ${Math.ceil(left / rate)} s` : ''
+    const of = target > chain.head.height ? ` of ${target}` : ''
+    init.log(`sync: height ${chain.head.height}${of}, ${rate.toFixed(0)} blocks/s${eta}`)
+  }
+
   async function sync(peer?: string): Promise<void> {
     if (p2p === undefined || syncing || halted) return
     const peers = peer !== undefined ? [peer] : p2p.peers()
     syncing = true
+    const startedAt = init.now()
+    const startHeight = chain.head.height
+    const last = { at: startedAt }
     try {
       for (const from of peers) {
         for (;;) {
           const start = chain.head.height + 1n
           const got = await p2p.requestBlocks(from, start, 64)
           if (got.length === 0) break
+          if (start + BigInt(got.length) - 1n > target) target = start + BigInt(got.length) - 1n
+          progress(startedAt, startHeight, last)
           let advanced = false
           for (const bytes of got) {
             const block = decodeBlock(bytes, init.maxTxsPerBlock)
@@ -208,6 +232,12 @@ export function createFollower(init: FollowerInit): Follower {
       init.log(`sync: ${e instanceof Error ? e.message : String(e)}`)
     } finally {
       syncing = false
+      const done = chain.head.height - startHeight
+      // a catch-up worth reporting (a one-block gap filled while following gossip is not)
+      if (done >= 64n || (done > 0n && init.now() - startedAt >= PROGRESS_MS)) {
+        const s = (init.now() - startedAt) / 1000
+        init.log(`sync: caught up to height ${chain.head.height}: ${done} blocks in ${s.toFixed(1)} s`)
+      }
     }
   }
 
@@ -237,9 +267,15 @@ export function createFollower(init: FollowerInit): Follower {
         return 'reject'
       }
       const height = block.header.height
+      if (height > target) target = height
       // a second signed block at one height is evidence: pass it on once so every peer can see it
       if (await checkEquivocation(block, bytes)) return 'accept'
       if (height <= chain.head.height || halted) return 'ignore'
+      // too far ahead to queue: sync fetches the gap in order, and the import queue stays bounded
+      if (height > chain.head.height + BigInt(SEEN_AHEAD)) {
+        void sync(from)
+        return 'ignore'
+      }
       // Queued imports run in order, so a block one ahead of a queued one imports after it; only a block
       // still ahead of the head when its turn comes means a gap, which sync fills.
       enqueue(async () => {
