@@ -14,6 +14,7 @@ export class MempoolFull extends Error {
 export class Mempool {
   readonly capacity: number
   readonly #byHash = new Map<string, VerifiedSignedTx>()
+  readonly #addedAt = new Map<string, number>()
   readonly #pendingNonces = new Set<string>()
 
   constructor(capacity: number) {
@@ -32,9 +33,12 @@ export class Mempool {
     return this.#pendingNonces.has(`${account}:${nonce}`)
   }
 
-  add(entry: VerifiedSignedTx): void {
+  /** `at`: when it arrived (ms, the node's clock), for expire(). */
+  add(entry: VerifiedSignedTx, at = 0): void {
     if (this.#byHash.size >= this.capacity) throw new MempoolFull(`mempool holds ${this.capacity} transactions`)
-    this.#byHash.set(toHex(entry.tx.hash), entry)
+    const key = toHex(entry.tx.hash)
+    this.#byHash.set(key, entry)
+    this.#addedAt.set(key, at)
     const nonce = messageNonce(entry.tx)
     if (nonce !== null) this.#pendingNonces.add(`${messageAccount(entry.tx)}:${nonce}`)
   }
@@ -55,8 +59,20 @@ export class Mempool {
       const entry = this.#byHash.get(key)
       if (entry === undefined) continue
       this.#byHash.delete(key)
+      this.#addedAt.delete(key)
       const nonce = messageNonce(entry.tx)
       if (nonce !== null) this.#pendingNonces.delete(`${messageAccount(entry.tx)}:${nonce}`)
     }
+  }
+
+  /** Drops entries added before `before` (ms); returns how many. Entries are in arrival order. */
+  expire(before: number): number {
+    const old: Uint8Array[] = []
+    for (const [key, at] of this.#addedAt) {
+      if (at >= before) break
+      old.push((this.#byHash.get(key) as VerifiedSignedTx).tx.hash)
+    }
+    this.remove(old)
+    return old.length
   }
 }

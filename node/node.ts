@@ -58,7 +58,9 @@ export interface PerpNode {
   stop(): Promise<void>
 }
 
-export const DEFAULT_MEMPOOL_CAPACITY = 50_000
+export /** ms a validator reports a forwarded transaction as pending without seeing it included */
+const FORWARDED_TTL_MS = 30_000
+const DEFAULT_MEMPOOL_CAPACITY = 50_000
 export const DEFAULT_MAX_TXS_PER_BLOCK = 5_000
 /** A transaction's binary form is at most ~1 KB plus oracle arrays of 256 × 36 bytes. */
 export const MAX_TX_BYTES = 16 * 1024
@@ -87,8 +89,15 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
     const mempool = new Mempool(config.mempoolCapacity ?? DEFAULT_MEMPOOL_CAPACITY)
     let follower: Follower | undefined
     let lastBlockAt = now()
-    chain.onCommitted(() => {
+    chain.onCommitted((b) => {
       lastBlockAt = now()
+      // A validator's pool holds what it forwarded, only so perp_transaction can say "pending": an included
+      // transaction leaves it with its block, and one the sequencer has not included within FORWARDED_TTL_MS
+      // was refused or lost, so it leaves too (perp_transaction then answers null rather than pending forever).
+      if (config.role === 'validator') {
+        mempool.remove(b.result.receipts.map((r) => r.hash))
+        mempool.expire(now() - FORWARDED_TTL_MS)
+      }
     })
 
     const health = (): HealthReport => {

@@ -92,7 +92,7 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     if (nonce !== null && mempool.hasNonce(account, nonce))
       throw appError('NONCE_REUSED', `nonce ${nonce} is already used by a pending transaction`, 'nonce')
     try {
-      mempool.add(verified)
+      mempool.add(verified, init.now())
     } catch (e) {
       if (e instanceof MempoolFull) throw appError('MEMPOOL_FULL', e.message)
       throw e
