@@ -9,6 +9,7 @@ import { engineReplayRows } from './engineReplay.ts'
 import type { Row } from './harness.ts'
 import { machine, printTable } from './harness.ts'
 import { liquidationDetectionRows } from './liquidationDetection.ts'
+import { propagationRows } from './propagation.ts'
 import { signatureRows } from './signatures.ts'
 import { stateTreeRows } from './stateTree.ts'
 
@@ -17,6 +18,7 @@ const rows: Row[] = [
   ...engineReplayRows(),
   ...liquidationDetectionRows(),
   ...(await stateTreeRows()),
+  ...(await propagationRows()),
 ]
 printTable(rows)
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json')
