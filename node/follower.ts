@@ -203,19 +203,27 @@ export function createFollower(init: FollowerInit): Follower {
     init.log(`sync: height ${chain.head.height}${of}, ${rate.toFixed(0)} blocks/s${eta}`)
   }
 
+  /** A catch-up can take several sync calls (a peer's answer cut short, a tick's retry): reported as one. */
+  let catchUp: { startedAt: number; startHeight: bigint } | undefined
+
   async function sync(peer?: string): Promise<void> {
     if (p2p === undefined || syncing || halted) return
     const peers = peer !== undefined ? [peer] : p2p.peers()
     syncing = true
-    const startedAt = init.now()
-    const startHeight = chain.head.height
-    const last = { at: startedAt }
+    catchUp ??= { startedAt: init.now(), startHeight: chain.head.height }
+    const { startedAt, startHeight } = catchUp
+    const last = { at: init.now() }
+    // the peer had nothing past our head: the catch-up is over
+    let reachedEnd = false
     try {
       for (const from of peers) {
         for (;;) {
           const start = chain.head.height + 1n
           const got = await p2p.requestBlocks(from, start, 64)
-          if (got.length === 0) break
+          if (got.length === 0) {
+            reachedEnd = true
+            break
+          }
           if (start + BigInt(got.length) - 1n > target) target = start + BigInt(got.length) - 1n
           progress(startedAt, startHeight, last)
           let advanced = false
@@ -232,11 +240,14 @@ export function createFollower(init: FollowerInit): Follower {
       init.log(`sync: ${e instanceof Error ? e.message : String(e)}`)
     } finally {
       syncing = false
-      const done = chain.head.height - startHeight
-      // a catch-up worth reporting (a one-block gap filled while following gossip is not)
-      if (done >= 64n || (done > 0n && init.now() - startedAt >= PROGRESS_MS)) {
-        const s = (init.now() - startedAt) / 1000
-        init.log(`sync: caught up to height ${chain.head.height}: ${done} blocks in ${s.toFixed(1)} s`)
+      if (reachedEnd) {
+        const done = chain.head.height - startHeight
+        // a catch-up worth reporting (a one-block gap filled while following gossip is not)
+        if (done >= 64n || (done > 0n && init.now() - startedAt >= PROGRESS_MS)) {
+          const s = (init.now() - startedAt) / 1000
+          init.log(`sync: caught up to height ${chain.head.height}: ${done} blocks in ${s.toFixed(1)} s`)
+        }
+        catchUp = undefined
       }
     }
   }
