@@ -233,7 +233,11 @@ export function createFollower(init: FollowerInit): Follower {
             await checkEquivocation(block, bytes)
             advanced = (await enqueue(() => importBlock(block))) || advanced
           }
-          if (!advanced) break
+          // nothing new in a whole batch: gossip imported those heights meanwhile, so we are level with the peer
+          if (!advanced) {
+            reachedEnd = true
+            break
+          }
         }
       }
     } catch (e) {
