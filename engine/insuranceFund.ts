@@ -12,10 +12,6 @@ import { subaccountId } from './types.ts'
 export const INSURANCE_FUND_ADDRESS = '0x0000000000000000000000000000000000000000' as Address
 export const INSURANCE_FUND_SUBACCOUNT = 0
 
-export function isInsuranceFund(address: Address, subaccount: number): boolean {
-  return address === INSURANCE_FUND_ADDRESS && subaccount === INSURANCE_FUND_SUBACCOUNT
-}
-
 export function insuranceFundId(): string {
   return subaccountId(INSURANCE_FUND_ADDRESS, INSURANCE_FUND_SUBACCOUNT)
 }

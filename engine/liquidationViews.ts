@@ -8,29 +8,17 @@ import { equityAfterAuction, liveSize } from './liquidation.ts'
 import { equity } from './margin.ts'
 import type { Address } from './messages.ts'
 import { readSubaccount } from './subaccounts.ts'
-import type { AuctionTerms, Market, State } from './types.ts'
+import type { Auction, Market, State } from './types.ts'
 import { subaccountId } from './types.ts'
 import type { AccountView } from './views.ts'
 import { accountView } from './views.ts'
 
-export interface AuctionView {
-  id: bigint
-  market: number
-  /** 0: a position slice; n ≥ 1: non-USD collateral asset n */
-  asset: number
-  address: Address
-  subaccount: number
-  /** size units left */
-  size: bigint
-  bidderBuys: boolean
+/** An auction as state holds it, with `size` what is still backed, and two figures at the view's block time. */
+export type AuctionView = Auction & {
   /** the price a bid pays now (at `time`), price units */
   price: bigint
-  startPrice: bigint
-  startTime: bigint
-  resets: number
   /** the liquidated account's equity if the whole rest traded at `price`, USDC units (≤ 0: the fund takes over) */
   equityAfter: bigint
-  terms: AuctionTerms
 }
 
 /** Live auctions ascending by id, of one market or all; prices at block time `time`. */
@@ -42,21 +30,8 @@ export function auctionsView(state: State, time: bigint, market?: number): Aucti
     const sub = state.subaccounts.get(subaccountId(a.address, a.subaccount))
     const size = liveSize(sub, a)
     const price = auctionPrice(m, a, time)
-    out.push({
-      id: a.id,
-      market: a.market,
-      asset: a.asset,
-      address: a.address,
-      subaccount: a.subaccount,
-      size,
-      bidderBuys: a.bidderBuys,
-      price,
-      startPrice: a.startPrice,
-      startTime: a.startTime,
-      resets: a.resets,
-      equityAfter: sub === undefined ? 0n : equityAfterAuction(state, sub, a, size, price),
-      terms: a.terms,
-    })
+    const equityAfter = sub === undefined ? 0n : equityAfterAuction(state, sub, a, size, price)
+    out.push({ ...a, size, price, equityAfter })
   }
   return out
 }

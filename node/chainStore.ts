@@ -229,11 +229,6 @@ export class ChainStore {
     return this.#db.get(treeDbKey(treeKey))
   }
 
-  /** The current value of one state leaf. */
-  async leaf(stateKey: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#db.get(leafDbKey(stateKey))
-  }
-
   /** Every state leaf as [stateKey, value]. */
   async leaves(): Promise<[Uint8Array, Uint8Array][]> {
     const out: [Uint8Array, Uint8Array][] = []

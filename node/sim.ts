@@ -25,6 +25,8 @@ interface MarketInfo {
   tickSize: string
   lotSize: string
   oraclePrice: string
+  priceDecimals: number
+  sizeDecimals: number
 }
 
 export interface SimOptions {
@@ -158,35 +160,30 @@ export async function startSimulation(o: SimOptions): Promise<Simulation> {
     })
   })
 
+  /** An IOC order 30 bps through the oracle: it fills against the makers' levels. */
+  const take = (
+    account: PrivateKeyAccount,
+    subaccount: number,
+    m: MarketInfo,
+    isBuy: boolean,
+    size: bigint,
+    url = o.sequencerUrl,
+  ): Promise<void> => {
+    const ref = prices[m.id] as bigint
+    const price = snap(isBuy ? ref + (ref * 30n) / 10_000n : ref - (ref * 30n) / 10_000n, BigInt(m.tickSize), isBuy)
+    const message = { account: account.address, subaccount, market: m.id, isBuy, price, size, timeInForce: 1 }
+    const flags = { reduceOnly: false, postOnly: false, clientId: 0n, nonce: nonce++, expiresAt: 0n }
+    return send(account, 'order', { ...message, ...flags }, url)
+  }
+
   const takers = [2, 3].map((i) => privateKeyToAccount(toHex(devnetKey(i).privateKey)))
   takers.forEach((taker, k) => {
     every(400, async () => {
       const m = markets[Math.floor(Math.random() * markets.length)] as MarketInfo
       const isBuy = Math.random() < 0.5
-      const ref = prices[m.id] as bigint
-      const tick = BigInt(m.tickSize)
-      const price = snap(isBuy ? ref + (ref * 30n) / 10_000n : ref - (ref * 30n) / 10_000n, tick, isBuy)
       const size = BigInt(m.lotSize) * BigInt(1 + Math.floor(Math.random() * 10))
       const url = k === 1 && o.validatorUrl !== undefined ? o.validatorUrl : o.sequencerUrl
-      await send(
-        taker,
-        'order',
-        {
-          account: taker.address,
-          subaccount: 0,
-          market: m.id,
-          isBuy,
-          price,
-          size,
-          timeInForce: 1,
-          reduceOnly: false,
-          postOnly: false,
-          clientId: 0n,
-          nonce: nonce++,
-          expiresAt: 0n,
-        },
-        url,
-      )
+      await take(taker, 0, m, isBuy, size, url)
     })
   })
 
@@ -209,24 +206,11 @@ export async function startSimulation(o: SimOptions): Promise<Simulation> {
     const m = markets[0] as MarketInfo
     const ref = prices[m.id] as bigint
     const isBuy = Math.random() < 0.5
-    // about 18× the 200 USDC: 3,600 USDC of notional, in whole lots
+    // about 18× the 200 USDC: 3,600 USDC of notional, in whole lots (size = notional × quoteDivisor / price)
     const lot = BigInt(m.lotSize)
-    const size = ((3_600_000_000n * 10n ** 8n) / ref / lot) * lot
-    const price = snap(isBuy ? ref + (ref * 30n) / 10_000n : ref - (ref * 30n) / 10_000n, BigInt(m.tickSize), isBuy)
-    await send(gambler, 'order', {
-      account: gambler.address,
-      subaccount: 1,
-      market: m.id,
-      isBuy,
-      price,
-      size,
-      timeInForce: 1,
-      reduceOnly: false,
-      postOnly: false,
-      clientId: 0n,
-      nonce: nonce++,
-      expiresAt: 0n,
-    })
+    const quoteDivisor = 10n ** BigInt(m.priceDecimals + m.sizeDecimals - 6)
+    const size = ((3_600_000_000n * quoteDivisor) / ref / lot) * lot
+    await take(gambler, 1, m, isBuy, size)
   })
 
   const liquidator = privateKeyToAccount(toHex(devnetKey(7).privateKey))

@@ -211,7 +211,8 @@ describe('a partial liquidation by auction', () => {
       } else expect(p > 5_400_000_000_000n).toBe(true)
     }
     expect(takenAt).toBeGreaterThan(0n)
-    expect(subOf(s, X).positions.size + (subOf(s, X).collateral === 0n ? 0 : 1)).toBe(0)
+    expect(subOf(s, X).positions.size).toBe(0)
+    expect(subOf(s, X).collateral).toBe(0n)
     const fund = fundOf(s) as NonNullable<ReturnType<typeof fundOf>>
     expect(fund.positions.get(0)?.size).toBe(10_000n)
     // the fund's equity grows by exactly X's equity (same oracle price)
