@@ -41,6 +41,7 @@ import { checkRate, countRate } from './rateLimits.ts'
 import { sweepExpired } from './restingOrders.ts'
 import { auctionBid } from './txs/auctionBid.ts'
 import { cancelAll, cancelOrder } from './txs/cancelOrder.ts'
+import { applyDeposit } from './txs/deposit.ts'
 import { applyTransfer, applyWithdraw } from './txs/moveCollateral.ts'
 import { placeOrder } from './txs/placeOrder.ts'
 import type { BlockEnv, Receipt, State, TxEvent, VerifiedTx } from './types.ts'
@@ -59,7 +60,7 @@ export interface BlockResult {
 }
 
 function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty): TxEvent[] {
-  if (tx.kind === 'oracleReport') return []
+  if (tx.kind === 'oracleReport' || tx.kind === 'deposit') return []
   authorize(state, tx)
   const account = tx.message.account
   const activity = state.nonces.get(account) ?? { used: [], windowStart: 0n, orders: 0, cancels: 0 }
@@ -123,9 +124,18 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
   events.push(...fundingTick(state, env, dirty))
   events.push(...auctionStep(state, env, dirty))
 
+  let deposited = 0n // USDC units credited by this block's deposits: the conservation invariant's inflow
+  let afterUserTx = false
   block.txs.forEach((tx, i) => {
     if (tx.kind === 'oracleReport') return
     try {
+      if (tx.kind === 'deposit') {
+        const credited = applyDeposit(state, tx.message, afterUserTx, dirty)
+        deposited += tx.message.amount
+        receipts[i] = { hash: tx.hash, kind: tx.kind, ok: true, events: credited }
+        return
+      }
+      afterUserTx = true
       const txEvents = applyUserTx(state, tx, env, dirty)
       for (const e of txEvents) if (e.type === 'orderPlaced' || e.type === 'fill') dirty.markets.add(e.market)
       receipts[i] = { hash: tx.hash, kind: tx.kind, ok: true, events: txEvents }
@@ -143,7 +153,7 @@ export function applyBlock(state: State, block: BlockInput, env: BlockEnv): Bloc
   mergeDirty(dirty, liquidated)
   updatePremiums(state, new Set([...dirty.markets, ...dirty.orders.values()]), env, dirty)
   checkBooks(state, dirty)
-  checkInvariants(state, dirty, opening)
+  checkInvariants(state, dirty, opening, deposited)
   noteChanged(index, state, liquidated.subaccounts)
   return { state, receipts, events, dirty }
 }

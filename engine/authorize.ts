@@ -13,7 +13,7 @@ import { isEmptySubaccount, readSubaccount } from './subaccounts.ts'
 import type { State, VerifiedTx } from './types.ts'
 
 /** The subaccount a transaction acts on; ApproveAgent acts for the whole account, checked on subaccount 0. */
-function actingSubaccount(tx: Exclude<TxMessage, { kind: 'oracleReport' }>): number {
+function actingSubaccount(tx: Exclude<TxMessage, { kind: 'oracleReport' | 'deposit' }>): number {
   // by kind, not by probing fields: one shape check per kind keeps this site monomorphic
   switch (tx.kind) {
     case 'transfer':
@@ -25,7 +25,10 @@ function actingSubaccount(tx: Exclude<TxMessage, { kind: 'oracleReport' }>): num
   }
 }
 
-export function authorize(state: State, tx: VerifiedTx & Exclude<TxMessage, { kind: 'oracleReport' }>): void {
+export function authorize(
+  state: State,
+  tx: VerifiedTx & Exclude<TxMessage, { kind: 'oracleReport' | 'deposit' }>,
+): void {
   const m = tx.message
   if (tx.signer !== m.account) reject(REJECT.unauthorized, `signer ${tx.signer} may not act for ${m.account}`)
   const sub = actingSubaccount(tx)

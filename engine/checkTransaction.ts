@@ -20,6 +20,8 @@ export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): v
     checkOracleReport(state, tx.signer, tx.message, env)
     return
   }
+  if (tx.kind === 'deposit')
+    reject(REJECT.unsupportedKind, 'deposits come from L1 through the sequencer, not from users')
   authorize(state, tx)
   checkRate(state, tx.message.account, tx.kind, env.height)
   switch (tx.kind) {

@@ -8,6 +8,8 @@ import { subaccountId } from './types.ts'
 
 export interface Dirty {
   global: boolean
+  /** the bridge leaf (deposits) */
+  bridge: boolean
   markets: Set<number>
   subaccounts: Set<string>
   /** order id → its market (kept because a removed order is gone from state) */
@@ -22,6 +24,7 @@ export interface Dirty {
 export function emptyDirty(): Dirty {
   return {
     global: false,
+    bridge: false,
     markets: new Set(),
     subaccounts: new Set(),
     orders: new Map(),
@@ -42,6 +45,7 @@ export function touchCollateral(dirty: Dirty, sub: Subaccount): void {
 /** Adds what `later` touched to `into`; a collateral's first value in the block stays the earlier one. */
 export function mergeDirty(into: Dirty, later: Dirty): void {
   into.global ||= later.global
+  into.bridge ||= later.bridge
   for (const m of later.markets) into.markets.add(m)
   for (const id of later.subaccounts) into.subaccounts.add(id)
   for (const [id, market] of later.orders) into.orders.set(id, market)

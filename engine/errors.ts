@@ -37,6 +37,7 @@ export const REJECT = {
   liquidating: 'LIQUIDATING',
   auctionNotFound: 'AUCTION_NOT_FOUND',
   auctionPriceBeyondLimit: 'AUCTION_PRICE_BEYOND_LIMIT',
+  depositOutOfOrder: 'DEPOSIT_OUT_OF_ORDER',
 } as const
 
 export type RejectCode = (typeof REJECT)[keyof typeof REJECT]

@@ -381,6 +381,7 @@ export function genesisState(g: Genesis): State {
     risk: { ...g.risk },
     assets: g.assets.map((a) => ({ ...a })),
     withdrawals: new Map(),
+    bridge: { nextDepositSeq: 0n, totalDeposited: 0n },
     priceEpoch: 0,
     expiries: [],
     markets,

@@ -29,7 +29,7 @@ export { allLeaves, leafWrites, stateFromLeaves } from './leaves.ts'
 export type { AuctionView, InsuranceFundView } from './liquidationViews.ts'
 export { auctionsView, insuranceFundView } from './liquidationViews.ts'
 export { equity, initialMarginWithOrders, maintenanceMargin } from './margin.ts'
-export type { Address, MessageOf, OracleReportMessage, OrderMessage, TxMessage } from './messages.ts'
+export type { Address, DepositMessage, MessageOf, OracleReportMessage, OrderMessage, TxMessage } from './messages.ts'
 export { decodeMessage, encodeMessageJson, isTxKind, MessageError, messageAccount, messageNonce } from './messages.ts'
 export { checkNonce, NONCE_WINDOW } from './nonces.ts'
 export { median } from './oracle.ts'
@@ -46,11 +46,13 @@ export {
   EIP712_TYPES,
   eip712Description,
   PRIMARY_TYPE,
+  SYSTEM_KINDS,
   TX_KINDS,
   typedDataDigest,
 } from './typedData.ts'
 export type {
   BlockEnv,
+  Bridge,
   Market,
   Position,
   Receipt,

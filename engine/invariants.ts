@@ -4,7 +4,8 @@
  * - per touched market, long open interest = short open interest;
  * - conservation: Σ over touched subaccounts (collateral after − before; the insurance fund is one) + Δ (fee pool
  *   + pending withdrawals + Σ markets' funding balances) = external inflow
- *   (deposits − withdrawals; none yet), so fills, fees and transfers create and destroy nothing.
+ *   (the block's L1 deposits; a withdrawal stays in pending withdrawals, a pool, until L1 pays it), so fills, fees
+ *   and transfers create and destroy nothing.
  */
 import type { Dirty } from './dirty.ts'
 import { InvariantViolation } from './errors.ts'

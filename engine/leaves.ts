@@ -8,6 +8,7 @@
 import type { LeafWrite } from '../state/index.ts'
 import {
   auctionKey,
+  bridgeKey,
   fromHex,
   globalKey,
   KEY_PREFIX,
@@ -373,6 +374,12 @@ export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
     const a = state.auctions.get(id)
     out.push({ key: auctionKey(id), value: a === undefined ? null : encodeAuction(a) })
   }
+  // absent until the first deposit, so chains without L1 deposits keep the roots they had before the bridge
+  if (dirty.bridge && state.bridge.nextDepositSeq > 0n)
+    out.push({
+      key: bridgeKey(),
+      value: new Writer().u64(state.bridge.nextDepositSeq).u256(state.bridge.totalDeposited).finish(),
+    })
   for (const a of [...dirty.nonces].sort())
     out.push({ key: noncesKey(fromHex(a)), value: encodeNonces(state.nonces.get(a) as NonceWindow) })
   return out
@@ -381,6 +388,7 @@ export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
 export function allLeaves(state: State): LeafWrite[] {
   return leafWrites(state, {
     global: true,
+    bridge: true,
     markets: new Set(state.markets.map((m) => m.id)),
     subaccounts: new Set(state.subaccounts.keys()),
     orders: new Map([...state.orders.values()].map((o) => [o.id, o.market])),
@@ -400,6 +408,7 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
   const orders: RestingOrder[] = []
   const nonces = new Map<Address, NonceWindow>()
   const auctions: Auction[] = []
+  const bridge = { nextDepositSeq: 0n, totalDeposited: 0n }
   for (const [key, value] of leaves) {
     const k = new Reader(key)
     const r = new Reader(value)
@@ -454,6 +463,10 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
       case KEY_PREFIX.auction:
         auctions.push(decodeAuction(r))
         break
+      case KEY_PREFIX.bridge:
+        bridge.nextDepositSeq = r.u64()
+        bridge.totalDeposited = r.u256()
+        break
       default:
         throw new Error(`unknown leaf prefix in key ${toHex(key)}`)
     }
@@ -467,6 +480,7 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
     risk: head.risk,
     assets: head.assets,
     withdrawals,
+    bridge,
     expiries: [],
     priceEpoch: 0,
     global: head.global,

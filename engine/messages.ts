@@ -72,6 +72,14 @@ export interface OracleReportMessage {
   prices: readonly bigint[]
 }
 
+/** An L1 deposit credited to subaccount 0 of `account` (a system transaction: never signed). */
+export interface DepositMessage {
+  seq: bigint
+  account: Address
+  amount: bigint
+  l1Time: bigint
+}
+
 export interface MessageOf {
   order: OrderMessage
   cancel: CancelMessage
@@ -81,10 +89,11 @@ export interface MessageOf {
   approveAgent: ApproveAgentMessage
   auctionBid: AuctionBidMessage
   oracleReport: OracleReportMessage
+  deposit: DepositMessage
 }
 
 /** Messages signed by a trading account (all but OracleReport): each has `account` and `nonce`. */
-export type UserTxMessage = Exclude<MessageOf[TxKind], OracleReportMessage>
+export type UserTxMessage = Exclude<MessageOf[TxKind], OracleReportMessage | DepositMessage>
 
 export type TxMessage = { [K in TxKind]: { kind: K; message: MessageOf[K] } }[TxKind]
 
@@ -178,5 +187,5 @@ export function messageAccount(tx: TxMessage): Address {
 }
 
 export function messageNonce(tx: TxMessage): bigint | null {
-  return tx.kind === 'oracleReport' ? null : tx.message.nonce
+  return tx.kind === 'oracleReport' || tx.kind === 'deposit' ? null : tx.message.nonce
 }

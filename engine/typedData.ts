@@ -14,6 +14,8 @@ export const TX_KINDS = [
   'approveAgent',
   'auctionBid',
   'oracleReport',
+  // a system transaction: made by the sequencer from an L1 deposit event, never signed (SYSTEM_KINDS)
+  'deposit',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -34,7 +36,11 @@ export const PRIMARY_TYPE: Readonly<Record<TxKind, string>> = {
   approveAgent: 'ApproveAgent',
   auctionBid: 'AuctionBid',
   oracleReport: 'OracleReport',
+  deposit: 'Deposit',
 }
+
+/** Kinds no user signs: the RPC and gossip refuse them; only the sequencer puts them in a block. */
+export const SYSTEM_KINDS: ReadonlySet<TxKind> = new Set(['deposit'])
 
 export const EIP712_TYPES: Readonly<Record<string, readonly TypedField[]>> = {
   Order: [
@@ -83,6 +89,8 @@ export const EIP712_TYPES: Readonly<Record<string, readonly TypedField[]>> = {
     f('nonce', 'uint64'),
   ],
   OracleReport: [f('signer', 'address'), f('timestamp', 'uint64'), f('markets', 'uint32[]'), f('prices', 'uint256[]')],
+  // seq: the L1 contract's deposit sequence number; amount: USDC units (6 decimals); l1Time: L1 block time, s
+  Deposit: [f('seq', 'uint64'), f('account', 'address'), f('amount', 'uint256'), f('l1Time', 'uint64')],
 }
 
 export interface Eip712Domain {

@@ -346,6 +346,16 @@ export interface State {
   /** resting orders with an expiry, ascending by (expiresAt, id); derived from orders, not encoded */
   expiries: { expiresAt: bigint; id: bigint }[]
   global: Global
+  bridge: Bridge
+}
+
+/**
+ * The L1 inbox: deposits are credited in L1 order, each exactly once. `nextDepositSeq` is the L1 contract's sequence
+ * number of the next deposit to credit; `totalDeposited` is the sum credited so far (USDC units, 6 decimals).
+ */
+export interface Bridge {
+  nextDepositSeq: bigint
+  totalDeposited: bigint
 }
 
 /** A transaction whose signature the node has already recovered (DESIGN §3). */
@@ -388,6 +398,7 @@ export type TxEvent =
   | { type: 'funding'; market: number; rate: bigint; index: bigint }
   | { type: 'transfer'; fromSubaccount: number; toSubaccount: number; amount: bigint }
   | { type: 'withdrawal'; id: bigint; recipient: Address; amount: bigint }
+  | { type: 'deposit'; seq: bigint; account: Address; amount: bigint }
   | { type: 'oraclePrice'; market: number; price: bigint; reports: number }
   | {
       type: 'auctionStarted'

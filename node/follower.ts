@@ -26,7 +26,7 @@ import type { Chain } from './chain.ts'
 import type { Evidence, RootMismatchEvidence } from './evidence.ts'
 import { describeEvidence, recordEvidence, storedEvidence } from './evidence.ts'
 import { recoverSigner } from './signatures.ts'
-import { verifySignedTx } from './verify.ts'
+import { verifyBlockTx } from './verify.ts'
 
 export interface RootMismatch {
   height: bigint
@@ -102,7 +102,7 @@ export function createFollower(init: FollowerInit): Follower {
     if (h.time <= head.time) throw new BlockRejected(`block ${h.height} time does not advance`)
     if (block.txs.length > init.maxTxsPerBlock) throw new BlockRejected(`block ${h.height} has too many transactions`)
     if (!bytesEqual(txRoot(block.txs), h.txRoot)) throw new BlockRejected(`block ${h.height} txRoot mismatch`)
-    const txs = block.txs.map((tx) => verifySignedTx(chain.domainSep, tx).tx)
+    const txs = block.txs.map((tx) => verifyBlockTx(chain.domainSep, tx).tx)
     let executed: ReturnType<Chain['execute']>
     try {
       executed = chain.execute(txs, h.time)

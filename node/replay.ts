@@ -15,7 +15,7 @@ import { bytesEqual, fromHex, toHex } from '../state/index.ts'
 import { executeBlock, genesisBlock } from './chain.ts'
 import type { ChainStore } from './chainStore.ts'
 import { recoverSigner } from './signatures.ts'
-import { verifySignedTx } from './verify.ts'
+import { verifyBlockTx } from './verify.ts'
 
 export class ReplayError extends Error {
   override name = 'ReplayError'
@@ -90,7 +90,7 @@ export class Replay {
     const signer = recoverSigner(hash, block.signature)
     if (signer !== this.genesis.sequencer) throw new ReplayError(`${at}: signed by ${signer}, not the sequencer`)
     if (!bytesEqual(txRoot(block.txs), h.txRoot)) throw new ReplayError(`${at}: txRoot mismatch`)
-    const txs = block.txs.map((tx) => verifySignedTx(this.domainSep, tx).tx)
+    const txs = block.txs.map((tx) => verifyBlockTx(this.domainSep, tx).tx)
     const {
       result,
       writes,

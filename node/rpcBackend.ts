@@ -24,6 +24,7 @@ import {
   marketView,
   messageAccount,
   messageNonce,
+  SYSTEM_KINDS,
   TxRejected,
 } from '../engine/index.ts'
 import type { HealthReport, Json, RpcBackend } from '../rpc/index.ts'
@@ -112,6 +113,8 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     async sendTransaction(kind, message, signature) {
       if (!isTxKind(kind))
         throw appError('UNSUPPORTED_KIND', `unknown transaction kind ${String(kind).slice(0, 32)}`, 'kind')
+      if (SYSTEM_KINDS.has(kind))
+        throw appError('UNSUPPORTED_KIND', `${kind} transactions come from L1 through the sequencer`, 'kind')
       let signed: SignedTx
       try {
         signed = { ...decodeMessage(kind, message), signature: fromHex(signature) } as SignedTx

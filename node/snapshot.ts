@@ -34,7 +34,7 @@ import type { Head } from './chainStore.ts'
 import { ChainStore } from './chainStore.ts'
 import { replayStore } from './replay.ts'
 import { recoverSigner } from './signatures.ts'
-import { verifySignedTx } from './verify.ts'
+import { verifyBlockTx } from './verify.ts'
 
 export const SNAPSHOT_MAGIC = new TextEncoder().encode('PERPSNAP')
 export const SNAPSHOT_VERSION = 1
@@ -131,7 +131,7 @@ export function verifySnapshot(s: Snapshot, genesis: Genesis): void {
     throw new SnapshotError('the block at the snapshot height is not signed by the genesis sequencer')
   if (!bytesEqual(txRoot(block.txs), h.txRoot)) throw new SnapshotError('the block txRoot does not match')
   const domainSep = domainSeparator(genesis.chainId)
-  const hashes = block.txs.map((tx) => toHex(verifySignedTx(domainSep, tx).tx.hash))
+  const hashes = block.txs.map((tx) => toHex(verifyBlockTx(domainSep, tx).tx.hash))
   let receipts: unknown
   try {
     receipts = JSON.parse(s.receipts)

@@ -1,19 +1,37 @@
 /**
  * @module Turning signed transactions into verified ones: EIP-712 digest under the chain's domain, then
  * signer recovery. The digest is the transaction's hash.
+ *
+ * System transactions (deposits, engine SYSTEM_KINDS) carry no signature: 65 zero bytes, signer the zero address.
+ * Only a block may hold them (`verifyBlockTx`); a user path (RPC, gossip) refuses them (`verifySignedTx`). Whether
+ * a block's deposit is real is checked against L1 by the node's bridge (node/l1Bridge.ts), not here.
  */
 
-import type { SignedTx, VerifiedTx } from '../engine/index.ts'
-import { typedDataDigest } from '../engine/index.ts'
-import { recoverSigner } from './signatures.ts'
+import type { Address, SignedTx, VerifiedTx } from '../engine/index.ts'
+import { SYSTEM_KINDS, typedDataDigest } from '../engine/index.ts'
+import { recoverSigner, SignatureError } from './signatures.ts'
 
 export interface VerifiedSignedTx {
   tx: VerifiedTx
   signed: SignedTx
 }
 
+export const SYSTEM_SIGNER: Address = '0x0000000000000000000000000000000000000000'
+export const SYSTEM_SIGNATURE: Uint8Array = new Uint8Array(65)
+
 export function verifySignedTx(domainSep: Uint8Array, signed: SignedTx): VerifiedSignedTx {
+  if (SYSTEM_KINDS.has(signed.kind))
+    throw new SignatureError(`a ${signed.kind} is a system transaction: only the sequencer includes it, from L1`)
   const hash = typedDataDigest(domainSep, signed.kind, signed.message as never)
   const signer = recoverSigner(hash, signed.signature)
   return { tx: { ...signed, hash, signer } as VerifiedTx, signed }
+}
+
+/** A transaction of a block: a user transaction as above, or a system one with the all-zero signature. */
+export function verifyBlockTx(domainSep: Uint8Array, signed: SignedTx): VerifiedSignedTx {
+  if (!SYSTEM_KINDS.has(signed.kind)) return verifySignedTx(domainSep, signed)
+  if (signed.signature.some((b) => b !== 0))
+    throw new SignatureError(`a ${signed.kind} carries no signature (65 zero bytes)`)
+  const hash = typedDataDigest(domainSep, signed.kind, signed.message as never)
+  return { tx: { ...signed, hash, signer: SYSTEM_SIGNER } as VerifiedTx, signed }
 }

@@ -7,6 +7,7 @@ export { bytesEqual, concatBytes, fromHex, HASH_BYTES, keccak256, toHex } from '
 export type { KeyPrefix } from './keys.ts'
 export {
   auctionKey,
+  bridgeKey,
   globalKey,
   KEY_PREFIX,
   marketKey,

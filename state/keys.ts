@@ -19,6 +19,8 @@ export const KEY_PREFIX = {
   withdrawal: 0x06,
   /** a live liquidation auction, by auction id (u64) */
   auction: 0x07,
+  /** the L1 bridge inbox: next deposit sequence number and total deposited; absent until the first deposit */
+  bridge: 0x08,
 } as const
 
 export type KeyPrefix = (typeof KEY_PREFIX)[keyof typeof KEY_PREFIX]
@@ -49,4 +51,8 @@ export function withdrawalKey(id: bigint): Uint8Array {
 
 export function auctionKey(id: bigint): Uint8Array {
   return new Writer(9).u8(KEY_PREFIX.auction).u64(id).finish()
+}
+
+export function bridgeKey(): Uint8Array {
+  return Uint8Array.of(KEY_PREFIX.bridge)
 }
