@@ -50,6 +50,10 @@ export const APP_ERRORS = {
   RATE_LIMITED: 1081,
   REQUEST_TOO_LARGE: 1082,
   NODE_NOT_READY: 1090,
+  /** WebSocket (rpc/wsServer.ts): connections from one IP address over the cap */
+  TOO_MANY_CONNECTIONS: 1100,
+  /** WebSocket: perp_subscribe over the cap of live subscriptions per connection */
+  TOO_MANY_SUBSCRIPTIONS: 1101,
 } as const
 
 export type AppErrorReason = keyof typeof APP_ERRORS
