@@ -14,8 +14,14 @@
  * keeps serving the state at its head. The conflicting block is accepted for gossip (once) so every peer sees
  * the evidence. An alarm in the store (from before a restart) keeps the follower stopped.
  *
- * Sync: when a block arrives ahead of the head, or no block has arrived for 3 block intervals, the follower
- * asks a peer for the missing range (up to 64 blocks a request) until the peer has no more.
+ * Sync: when a gossiped block arrives whose parent this node does not hold, the follower first asks the peer that
+ * delivered it for the parent by hash (p2p sync by hash), walking back at most PARENT_WALK blocks to one that
+ * extends the head; it imports that path, then any blocks seen ahead that now follow. When the gap is wider, the
+ * peer does not serve by hash, or the walk fails, or no block has arrived for 3 block intervals, it asks a peer
+ * for the missing range (up to 64 blocks a request) until the peer has no more.
+ *
+ * A gossiped block one above the head whose parent is not the head is a fork: the follower fetches that parent by
+ * hash, and if it is a block signed by the sequencer at the head's height, records the two as equivocation.
  */
 
 import type { Block } from '../engine/index.ts'
@@ -24,7 +30,7 @@ import type { GossipVerdict, P2P } from '../p2p/index.ts'
 import { bytesEqual, toHex } from '../state/index.ts'
 import type { Chain } from './chain.ts'
 import type { Evidence, RootMismatchEvidence } from './evidence.ts'
-import { describeEvidence, recordEvidence, storedEvidence } from './evidence.ts'
+import { activeEvidence, describeEvidence, recordEvidence } from './evidence.ts'
 import { recoverSigner } from './signatures.ts'
 import { verifyBlockTx } from './verify.ts'
 
@@ -41,6 +47,8 @@ export interface FollowerInit {
   maxTxsPerBlock: number
   now: () => number
   log: (msg: string) => void
+  /** checks against outside facts before execution (L1 deposits, node/l1Link.ts): a reason refuses the block */
+  checkBlock?: (block: Block) => Promise<string | undefined>
 }
 
 export interface Follower {
@@ -68,6 +76,12 @@ const SEEN_AHEAD = 64
 /** ms between two sync progress lines */
 const PROGRESS_MS = 2_000
 
+/**
+ * Parents fetched by hash at most, walking back from a gossiped block: a gap of a few blocks (a lost gossip
+ * message, a short cut) costs that many small requests; a wider one is a range sync's job.
+ */
+const PARENT_WALK = 4
+
 function mismatchOf(e: RootMismatchEvidence): RootMismatch {
   return { height: BigInt(e.height), expected: e.expectedRoot, computed: e.computedRoot, block: e.blockHash }
 }
@@ -76,7 +90,7 @@ export function createFollower(init: FollowerInit): Follower {
   const { chain } = init
   let p2p: P2P | undefined
   let queue: Promise<unknown> = Promise.resolve()
-  const stored = storedEvidence(chain.store)
+  const stored = activeEvidence(chain.store)
   const storedMismatch = stored.find((e): e is RootMismatchEvidence => e.kind === 'root-mismatch')
   let mismatch: RootMismatch | undefined = storedMismatch === undefined ? undefined : mismatchOf(storedMismatch)
   let halted = stored.length > 0
@@ -103,6 +117,8 @@ export function createFollower(init: FollowerInit): Follower {
     if (block.txs.length > init.maxTxsPerBlock) throw new BlockRejected(`block ${h.height} has too many transactions`)
     if (!bytesEqual(txRoot(block.txs), h.txRoot)) throw new BlockRejected(`block ${h.height} txRoot mismatch`)
     const txs = block.txs.map((tx) => verifyBlockTx(chain.domainSep, tx).tx)
+    const refused = await init.checkBlock?.(block)
+    if (refused !== undefined) throw new BlockRejected(refused)
     let executed: ReturnType<Chain['execute']>
     try {
       executed = chain.execute(txs, h.time)
@@ -256,6 +272,82 @@ export function createFollower(init: FollowerInit): Follower {
     }
   }
 
+  /** The block `peer` holds under `hash`, checked: decodes, signed by the sequencer, hashes to `hash`. */
+  async function fetchByHash(peer: string, hash: Uint8Array): Promise<{ block: Block; bytes: Uint8Array } | undefined> {
+    const [bytes] = await (p2p as P2P).requestBlocksByHash(peer, [hash])
+    if (bytes === null || bytes === undefined) return undefined
+    const block = decodeBlock(bytes, init.maxTxsPerBlock)
+    checkHeader(block)
+    if (!bytesEqual(blockHash(block.header), hash)) throw new BlockRejected(`${peer} answered another block by hash`)
+    return { block, bytes }
+  }
+
+  /**
+   * Walks back from `block` by parent hash (asking `from`) to a block one above the head, at most PARENT_WALK
+   * fetches. Resolves the path to import, oldest first, or undefined when the walk cannot place the block. At
+   * a fork (the path's first block is one above the head on another parent), the parent is fetched too and
+   * checked for equivocation against the block held at its height; the path is then empty.
+   */
+  async function parentPath(block: Block, from: string): Promise<Block[] | undefined> {
+    const path = [block]
+    let cursor = block
+    for (let step = 0; cursor.header.height > chain.head.height + 1n; step++) {
+      if (step >= PARENT_WALK) return undefined
+      const parent = await fetchByHash(from, cursor.header.parentHash)
+      if (parent === undefined || parent.block.header.height !== cursor.header.height - 1n) return undefined
+      await checkEquivocation(parent.block, parent.bytes)
+      path.unshift(parent.block)
+      cursor = parent.block
+    }
+    const head = chain.head
+    if (cursor.header.height === head.height + 1n && !bytesEqual(cursor.header.parentHash, head.hash)) {
+      const parent = await fetchByHash(from, cursor.header.parentHash)
+      if (parent === undefined) return undefined
+      if (!(await checkEquivocation(parent.block, parent.bytes)))
+        init.log(
+          `block ${cursor.header.height} from ${from} builds on ${toHex(cursor.header.parentHash)}, not our head`,
+        )
+      return []
+    }
+    return path
+  }
+
+  /** Only one parent walk at a time; blocks that arrive meanwhile wait in `seen` and are drained after it. */
+  let walking = false
+
+  /** Places a gossiped block whose parent is not the head: parents by hash first, then a range sync. */
+  async function placeByHash(block: Block, from: string): Promise<void> {
+    if (p2p === undefined || halted || syncing || walking) return
+    walking = true
+    let placed = false
+    try {
+      const path = await parentPath(block, from)
+      if (path !== undefined) {
+        for (const b of path) await enqueue(() => importBlock(b))
+        if (path.length > 1)
+          init.log(`sync: ${path.length - 1} parents of block ${block.header.height} by hash from ${from}`)
+        await drainSeen()
+        placed = true
+      }
+    } catch (e) {
+      init.log(`sync by hash: ${e instanceof Error ? e.message : String(e)}`)
+    } finally {
+      walking = false
+    }
+    if (!placed && !halted) void sync(from)
+  }
+
+  /** Imports blocks seen ahead of the head that now extend it, in height order. */
+  async function drainSeen(): Promise<void> {
+    for (;;) {
+      const next = seen.get(chain.head.height + 1n)
+      if (next === undefined || halted) return
+      const block = decodeBlock(next.bytes, init.maxTxsPerBlock)
+      if (!bytesEqual(block.header.parentHash, chain.head.hash)) return
+      if (!(await enqueue(() => importBlock(block)))) return
+    }
+  }
+
   return {
     get mismatch() {
       return mismatch
@@ -292,9 +384,11 @@ export function createFollower(init: FollowerInit): Follower {
         return 'ignore'
       }
       // Queued imports run in order, so a block one ahead of a queued one imports after it; only a block
-      // still ahead of the head when its turn comes means a gap, which sync fills.
+      // still ahead of the head when its turn comes (or one above it on another parent) needs its parents.
       enqueue(async () => {
-        if (!(await importBlock(block)) && block.header.height > chain.head.height + 1n) void sync(from)
+        const head = chain.head
+        const fork = height === head.height + 1n && !bytesEqual(block.header.parentHash, head.hash)
+        if (fork || (!(await importBlock(block)) && height > chain.head.height + 1n)) void placeByHash(block, from)
       }).catch((e: unknown) => init.log(`block ${height} rejected: ${e instanceof Error ? e.message : String(e)}`))
       return 'accept'
     },

@@ -3,7 +3,7 @@
  * RPC. Started in that order and stopped in reverse.
  */
 import { mkdirSync } from 'node:fs'
-import type { Genesis } from '../engine/index.ts'
+import type { Block, Genesis } from '../engine/index.ts'
 import { decodeSignedTx, HEADER_BYTES, SIGNATURE_BYTES } from '../engine/index.ts'
 import type { GossipVerdict, P2P } from '../p2p/index.ts'
 import { createP2P } from '../p2p/index.ts'
@@ -16,6 +16,8 @@ import { ChainStore } from './chainStore.ts'
 import type { FailPoint } from './failPoints.ts'
 import type { Follower, RootMismatch } from './follower.ts'
 import { createFollower } from './follower.ts'
+import type { L1Link, L1Options } from './l1Link.ts'
+import { connectL1 } from './l1Link.ts'
 import { Mempool } from './mempool.ts'
 import { createRpcBackend } from './rpcBackend.ts'
 import { createSequencer } from './sequencer.ts'
@@ -45,6 +47,8 @@ export interface NodeConfig {
   log?: (msg: string) => void
   /** test hook between the steps of a commit (node/failPoints.ts) */
   failPoint?: FailPoint
+  /** the L1 rollup this chain settles to (deposits in, roots out); omitted: no L1 */
+  l1?: L1Options
 }
 
 export interface PerpNode {
@@ -55,6 +59,8 @@ export interface PerpNode {
   readonly mismatch: RootMismatch | undefined
   health(): HealthReport
   onCommitted(listener: (b: CommittedBlock) => void): void
+  /** the L1 link, when configured */
+  readonly l1: L1Link | undefined
   stop(): Promise<void>
 }
 
@@ -117,6 +123,14 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         : { ok: true, status, height }
     }
 
+    let l1: L1Link | undefined
+    if (config.l1 !== undefined) {
+      const link = await connectL1(config.l1, chain, config.role, config.signingKey, log)
+      l1 = link
+      stack.push(() => link.stop())
+      chain.onCommitted(() => link.onCommitted())
+    }
+
     let p2p: P2P | undefined
     const backend = createRpcBackend({
       chain,
@@ -132,7 +146,17 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         : {}),
     })
 
-    if (config.role === 'validator') follower = createFollower({ chain, blockTimeMs, maxTxsPerBlock, now, log })
+    if (config.role === 'validator') {
+      const link = l1
+      follower = createFollower({
+        chain,
+        blockTimeMs,
+        maxTxsPerBlock,
+        now,
+        log,
+        ...(link !== undefined ? { checkBlock: (block: Block) => link.checkDeposits(block, chain.state.bridge) } : {}),
+      })
+    }
 
     const onTransaction = (bytes: Uint8Array): GossipVerdict => {
       if (config.role !== 'sequencer') {
@@ -190,6 +214,9 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         blockTimeMs,
         maxTxsPerBlock,
         publish: (bytes) => network.publishBlock(bytes),
+        ...(l1 !== undefined
+          ? { systemTxs: (max: number) => (l1 as L1Link).depositsFor(chain.state.bridge, max) }
+          : {}),
         now,
         log,
       })
@@ -213,6 +240,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         return follower?.mismatch
       },
       health,
+      l1,
       onCommitted: (listener) => chain.onCommitted(listener),
       stop,
     }

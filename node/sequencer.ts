@@ -9,8 +9,10 @@
 import type { Block, BlockHeader } from '../engine/index.ts'
 import { blockHash, InvariantViolation, txRoot } from '../engine/index.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
+import { MAX_DEPOSITS_PER_BLOCK } from './l1Link.ts'
 import type { Mempool } from './mempool.ts'
 import { signDigest } from './signatures.ts'
+import type { VerifiedSignedTx } from './verify.ts'
 
 export interface SequencerInit {
   chain: Chain
@@ -19,6 +21,8 @@ export interface SequencerInit {
   blockTimeMs: number
   maxTxsPerBlock: number
   publish: (bytes: Uint8Array) => Promise<void>
+  /** system transactions that open the next block (L1 deposits, node/l1Link.ts), at most `max` */
+  systemTxs?: (max: number) => VerifiedSignedTx[]
   now: () => number
   log: (msg: string) => void
 }
@@ -37,7 +41,8 @@ export function createSequencer(init: SequencerInit): Sequencer {
   let stopped = true
 
   async function produce(): Promise<CommittedBlock | undefined> {
-    const entries = mempool.peek(init.maxTxsPerBlock)
+    const system = init.systemTxs?.(MAX_DEPOSITS_PER_BLOCK) ?? []
+    const entries = [...system, ...mempool.peek(init.maxTxsPerBlock - system.length)]
     const head = chain.head
     const time = BigInt(Math.max(Number(head.time) + 1, init.now()))
     let executed: ReturnType<Chain['execute']>
