@@ -79,12 +79,12 @@ export function createSettler(init: SettlerInit): Settler {
 
   async function round(): Promise<void> {
     if (escaped) return
-    const [onChain, escape] = await Promise.all([
+    const [onChain, inEscapeMode] = await Promise.all([
       init.publicClient.readContract({ address: init.rollup, abi: ROLLUP_ABI, functionName: 'lastSettledHeight' }),
       init.publicClient.readContract({ address: init.rollup, abi: ROLLUP_ABI, functionName: 'escapeMode' }),
     ])
     lastSettled = onChain
-    if (escape) {
+    if (inEscapeMode) {
       escaped = true
       init.log('l1: the rollup is in escape mode: it accepts no more roots; users exit by proof (docs/settlement.md)')
       return
