@@ -9,7 +9,7 @@
  * the sequencer over gossip.
  */
 
-import type { Address, SignedTx } from '../engine/index.ts'
+import type { Address, SignedTx, State } from '../engine/index.ts'
 import {
   accountView,
   auctionsView,
@@ -25,9 +25,10 @@ import {
   messageAccount,
   messageNonce,
   SYSTEM_KINDS,
+  subaccountId,
   TxRejected,
 } from '../engine/index.ts'
-import type { HealthReport, Json, RpcBackend } from '../rpc/index.ts'
+import type { BlockFeed, HealthReport, Json, RpcBackend } from '../rpc/index.ts'
 import { appError, invalidParams, isAppErrorReason, toJson } from '../rpc/index.ts'
 import {
   encodeProof,
@@ -38,7 +39,7 @@ import {
   toHex,
   verifyProof,
 } from '../state/index.ts'
-import type { Chain } from './chain.ts'
+import type { Chain, CommittedBlock } from './chain.ts'
 import { alarmHealth, currentAlarm } from './evidence.ts'
 import type { Mempool } from './mempool.ts'
 import { MempoolFull } from './mempool.ts'
@@ -64,8 +65,67 @@ export interface NodeBackend extends RpcBackend {
   admitSigned(signed: SignedTx): VerifiedSignedTx
 }
 
+type JsonObject = { [key: string]: Json }
+
+/**
+ * A committed block as the WebSocket subscriptions read it (rpc/backend.ts BlockFeed), built from the live state
+ * right after the commit. Touched subaccounts are the block's dirty ones plus the owners of orders it placed or
+ * changed (an order that rests changes its owner's view without touching the owner's leaf).
+ */
+export function blockFeed(state: State, c: CommittedBlock): BlockFeed {
+  const h = c.block.header
+  const { receipts, events, dirty } = c.result
+  const transactions: BlockFeed['transactions'] = []
+  receipts.forEach((r, index) => {
+    if (r.events.length > 0) transactions.push({ hash: toHex(r.hash), index, events: toJson(r.events) as JsonObject[] })
+  })
+  const markets = new Set(dirty.markets)
+  const touched = new Set(dirty.subaccounts)
+  for (const [id, market] of dirty.orders) {
+    markets.add(market)
+    const order = state.orders.get(id)
+    if (order !== undefined) touched.add(subaccountId(order.address, order.subaccount))
+  }
+  return {
+    height: h.height.toString(),
+    hash: toHex(c.hash),
+    parentHash: toHex(h.parentHash),
+    time: h.time.toString(),
+    proposer: h.proposer,
+    stateRoot: toHex(h.stateRoot),
+    txRoot: toHex(h.txRoot),
+    transactionCount: receipts.length,
+    transactions,
+    events: events.map((e) =>
+      toJson(e.type === 'auctionReset' ? { ...e, market: state.auctions.get(e.auctionId)?.market } : e),
+    ) as JsonObject[],
+    markets: [...markets].sort((a, b) => a - b),
+    subaccounts: [...touched].map((id) => {
+      const at = id.lastIndexOf(':')
+      return { address: id.slice(0, at).toLowerCase(), subaccount: Number(id.slice(at + 1)) }
+    }),
+  }
+}
+
 export function createRpcBackend(init: BackendInit): NodeBackend {
   const { chain, mempool } = init
+  const blockListeners = new Set<(feed: BlockFeed) => void>()
+  chain.onCommitted((c) => {
+    if (blockListeners.size === 0) return
+    // a subscriber's failure must never fail the commit that called us (the block is already on disk)
+    try {
+      const feed = blockFeed(chain.state, c)
+      for (const listener of [...blockListeners]) {
+        try {
+          listener(feed)
+        } catch (e) {
+          init.log(`block listener failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+        }
+      }
+    } catch (e) {
+      init.log(`block feed failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+    }
+  })
 
   function admit(signed: SignedTx): VerifiedSignedTx {
     let verified: VerifiedSignedTx
@@ -236,6 +296,10 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
       throw appError('NODE_NOT_READY', 'the chain advanced while proving; try again')
     },
     blockNumber: () => chain.head.height,
+    onBlock(listener) {
+      blockListeners.add(listener)
+      return () => blockListeners.delete(listener)
+    },
     health: () => {
       // a stored alarm outranks whatever the role reports (it survives restarts and stops the follower)
       const alarm = currentAlarm(chain.store)

@@ -12,6 +12,35 @@ export interface HealthReport {
   detail?: string
 }
 
+/**
+ * One committed block as the WebSocket subscriptions need it (rpc/subscriptionHub.ts), already in JSON form.
+ * The node builds it from the committed block and its result.
+ */
+export interface BlockFeed {
+  /** decimal */
+  height: string
+  /** 0x-hex, 32 bytes */
+  hash: string
+  parentHash: string
+  /** block time, ms (decimal) */
+  time: string
+  proposer: string
+  stateRoot: string
+  txRoot: string
+  transactionCount: number
+  /** the block's transactions whose receipts hold events, in block order (`index` = position in the block) */
+  transactions: { hash: string; index: number; events: { [key: string]: Json }[] }[]
+  /**
+   * block-level events, as perp_block(height).events; an auctionReset also carries its auction's `market` when
+   * the auction is still live after the block
+   */
+  events: { [key: string]: Json }[]
+  /** markets whose book may have changed in this block (orders placed, filled, cancelled or expired) */
+  markets: number[]
+  /** subaccounts the block changed: collateral, positions, assets or resting orders (address lower-case) */
+  subaccounts: { address: string; subaccount: number }[]
+}
+
 export interface RpcBackend {
   chainId: number
   clientVersion: string
@@ -28,4 +57,10 @@ export interface RpcBackend {
   insuranceFund(): Json
   blockNumber(): bigint
   health(): HealthReport
+  /**
+   * Calls `listener` with each block committed from now on, synchronously after the commit and before the next
+   * block executes, so the backend's reads made inside the listener show exactly that block's height. A listener
+   * that throws is logged and does not disturb the chain. Returns the function that removes the listener.
+   */
+  onBlock(listener: (feed: BlockFeed) => void): () => void
 }

@@ -2,7 +2,7 @@
  * @module rpc: JSON-RPC 2.0 over HTTP (fastify). The node supplies an RpcBackend; this folder owns the wire:
  * envelope, params, error table, JSON shapes.
  */
-export type { HealthReport, RpcBackend } from './backend.ts'
+export type { BlockFeed, HealthReport, RpcBackend } from './backend.ts'
 export type { RpcResponse } from './dispatch.ts'
 export { dispatch } from './dispatch.ts'
 export type { AppErrorReason } from './errors.ts'
