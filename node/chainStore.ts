@@ -4,13 +4,20 @@
  * versioned values, the root, the pruning deletes) and the new head, so after a crash the store is at height
  * H or H−1, never between. The batch is written with `sync` (fsync before it counts as done), so this holds for
  * a power loss as well as for `kill -9`, and nothing is reported as included before it is on disk.
+ *
+ * The batch also indexes the block by its header hash (hash → height), for block sync by hash. A store written
+ * before that index existed gets it built at open, once: the head's entry is written last, so a build cut short
+ * by a crash is simply run again at the next open.
  */
 import { Level } from 'level'
+import { HEADER_BYTES } from '../engine/index.ts'
 import type { LeafWrite, TreeNodeWrite } from '../state/index.ts'
-import { bytesEqual, Reader, TREE_RECORD, Writer } from '../state/index.ts'
+import { bytesEqual, keccak256, Reader, TREE_RECORD, Writer } from '../state/index.ts'
 import {
+  alarmClearedKey,
   baseKey,
   blockEventsKey,
+  blockHashKey,
   blockKey,
   DB_PREFIX,
   evidenceKey,
@@ -57,6 +64,13 @@ function encodeHead(h: Head): Uint8Array {
   return new Writer(80).u64(h.height).fixed(h.hash, 32).fixed(h.stateRoot, 32).u64(h.time).finish()
 }
 
+/** Puts per batch while building the hash index of an older store (bounds memory, not correctness). */
+const INDEX_BATCH = 1_000
+
+function encodeHeight(height: bigint): Uint8Array {
+  return new Writer(8).u64(height).finish()
+}
+
 function decodeHead(bytes: Uint8Array): Head {
   const r = new Reader(bytes)
   const head = { height: r.u64(), hash: r.fixed(32), stateRoot: r.fixed(32), time: r.u64() }
@@ -70,16 +84,22 @@ export class ChainStore {
   #head: Head | undefined
   /** the evidence records (JSON text) in the order they were recorded, loaded at open */
   readonly #evidence: string[]
+  /** how many of the first evidence records an operator acknowledged (--clear-alarm) */
+  #alarmCleared: number
+  /** blocks indexed by hash at open because the store predates the index (0 for a current store) */
+  #hashIndexBuilt = 0
 
   private constructor(
     db: Level<Uint8Array, Uint8Array>,
     head: Head | undefined,
     evidence: string[],
+    alarmCleared: number,
     options: ChainStoreOptions,
   ) {
     this.#db = db
     this.#head = head
     this.#evidence = evidence
+    this.#alarmCleared = alarmCleared
     this.#options = options
   }
 
@@ -98,7 +118,46 @@ export class ChainStore {
     const gte = Uint8Array.of(DB_PREFIX.evidence)
     const lt = Uint8Array.of(DB_PREFIX.evidence + 1)
     for await (const value of db.values({ gte, lt })) evidence.push(new TextDecoder().decode(value))
-    return new ChainStore(db, raw === undefined ? undefined : decodeHead(raw), evidence, options)
+    const cleared = await db.get(alarmClearedKey)
+    const alarmCleared = cleared === undefined ? 0 : new Reader(cleared).u32()
+    const store = new ChainStore(db, raw === undefined ? undefined : decodeHead(raw), evidence, alarmCleared, options)
+    try {
+      await store.#ensureHashIndex()
+    } catch (e) {
+      await db.close()
+      throw e
+    }
+    return store
+  }
+
+  /**
+   * Builds the hash → height index of a store written before it existed: every stored block's header hash
+   * (keccak256 of its first HEADER_BYTES, the canonical header encoding) in ascending height, the head's last.
+   * A store whose head is indexed is complete, since each later block indexes itself in its own batch.
+   */
+  async #ensureHashIndex(): Promise<void> {
+    const head = this.#head
+    if (head === undefined || (await this.#db.get(blockHashKey(head.hash))) !== undefined) return
+    let batch = this.#db.batch()
+    let pending = 0
+    const gte = Uint8Array.of(DB_PREFIX.block)
+    const lt = Uint8Array.of(DB_PREFIX.block + 1)
+    for await (const [key, block] of this.#db.iterator({ gte, lt })) {
+      const height = new Reader(key.subarray(1)).u64()
+      batch.put(blockHashKey(keccak256(block.subarray(0, HEADER_BYTES))), encodeHeight(height))
+      this.#hashIndexBuilt++
+      if (++pending >= INDEX_BATCH) {
+        await batch.write({ sync: this.#options.sync ?? true })
+        batch = this.#db.batch()
+        pending = 0
+      }
+    }
+    await batch.write({ sync: this.#options.sync ?? true })
+  }
+
+  /** Blocks indexed by hash at open because the store predated the index (0 when it was already there). */
+  get hashIndexBuilt(): number {
+    return this.#hashIndexBuilt
   }
 
   get head(): Head | undefined {
@@ -140,6 +199,7 @@ export class ChainStore {
     const batch = this.#db.batch()
     try {
       batch.put(blockKey(height), c.block)
+      batch.put(blockHashKey(c.head.hash), encodeHeight(height))
       batch.put(receiptsKey(height), new TextEncoder().encode(c.receipts))
       if (c.events !== undefined) batch.put(blockEventsKey(height), new TextEncoder().encode(c.events))
       c.txHashes.forEach((hash, i) => {
@@ -155,7 +215,7 @@ export class ChainStore {
       }
       if (c.imported !== undefined) {
         batch.put(genesisKey, c.imported.genesisHash)
-        batch.put(baseKey, new Writer(8).u64(height).finish())
+        batch.put(baseKey, encodeHeight(height))
       }
       batch.put(headKey, encodeHead(c.head))
       this.failPoint('before-batch-write', height)
@@ -183,6 +243,19 @@ export class ChainStore {
     await this.#db.put(evidenceKey(seq), new TextEncoder().encode(json), { sync: this.#options.sync ?? true })
   }
 
+  /** How many of the first evidence records an operator acknowledged (they stay; the alarm is the rest). */
+  get alarmCleared(): number {
+    return this.#alarmCleared
+  }
+
+  /** Acknowledges the first `count` evidence records (written synced); the records themselves stay. */
+  async clearAlarm(count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < this.#alarmCleared || count > this.#evidence.length)
+      throw new RangeError(`cannot acknowledge ${count} of ${this.#evidence.length} evidence records`)
+    await this.#db.put(alarmClearedKey, new Writer(4).u32(count).finish(), { sync: this.#options.sync ?? true })
+    this.#alarmCleared = count
+  }
+
   /** Whether the store holds nothing at all (no head, no genesis binding): an import may write into it. */
   async isEmpty(): Promise<boolean> {
     for await (const _ of this.#db.keys({ limit: 1 })) return false
@@ -191,6 +264,19 @@ export class ChainStore {
 
   async block(height: bigint): Promise<Uint8Array | undefined> {
     return this.#db.get(blockKey(height))
+  }
+
+  /** The height of the stored block with this header hash, if the store holds it. */
+  async heightOfHash(hash: Uint8Array): Promise<bigint | undefined> {
+    if (hash.length !== 32) return undefined
+    const raw = await this.#db.get(blockHashKey(hash))
+    return raw === undefined ? undefined : new Reader(raw).u64()
+  }
+
+  /** The encoded block with this header hash, if the store holds it. */
+  async blockByHash(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    const height = await this.heightOfHash(hash)
+    return height === undefined ? undefined : this.block(height)
   }
 
   async receipts(height: bigint): Promise<unknown[] | undefined> {

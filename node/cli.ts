@@ -24,9 +24,10 @@ usage:
       a sequencer and two validators on loopback (RPC 8545, 8546, 8547) with simulated trading
   perpd start --role sequencer|validator --data DIR [--genesis FILE] [--rpc HOST:PORT]
               [--p2p MULTIADDR] [--bootstrap MULTIADDR ...] [--key-file FILE] [--block-time MS]
-              [--keep-heights N]
+              [--keep-heights N] [--clear-alarm HEIGHT]
       one node; a sequencer needs --key-file (hex private key of genesis.sequencer); --keep-heights: how many
-      recent heights keep their state roots and proofs (default 128)
+      recent heights keep their state roots and proofs (default 128); --clear-alarm: acknowledge, after
+      inspecting it, the fraud alarm standing at HEIGHT, so the node produces or follows again (the evidence stays)
   perpd export --data DIR --out FILE [--height H] [--genesis FILE]
       write the state snapshot at height H (default: the head) of a stopped node's data directory
   perpd import --data DIR --in FILE [--genesis FILE]
@@ -114,8 +115,10 @@ async function start(args: string[]): Promise<void> {
       'key-file': { type: 'string' },
       'block-time': { type: 'string' },
       'keep-heights': { type: 'string' },
+      'clear-alarm': { type: 'string' },
     },
   })
+  const clearAlarm = values['clear-alarm'] === undefined ? undefined : heightArg(values['clear-alarm'], '--clear-alarm')
   const keepHeights = values['keep-heights'] === undefined ? undefined : Number(values['keep-heights'])
   if (keepHeights !== undefined && !(Number.isInteger(keepHeights) && keepHeights >= 1 && keepHeights <= 1_000_000))
     fail('--keep-heights takes a number of heights, 1 to 1000000')
@@ -140,14 +143,15 @@ async function start(args: string[]): Promise<void> {
     ...(values['key-file'] !== undefined ? { signingKey: readKeyFile(values['key-file']) } : {}),
     ...(blockTimeMs !== undefined ? { blockTimeMs } : {}),
     ...(keepHeights !== undefined ? { keepHeights } : {}),
+    ...(clearAlarm !== undefined ? { clearAlarm } : {}),
   })
   print(`p2p: ${node.p2p.multiaddrs().join(' ')}`)
   onShutdown(node.stop)
 }
 
-function heightArg(v: string | undefined): bigint | undefined {
+function heightArg(v: string | undefined, flag = '--height'): bigint | undefined {
   if (v === undefined) return undefined
-  if (!/^[0-9]{1,19}$/.test(v)) fail(`--height takes a block height, got ${v}`)
+  if (!/^[0-9]{1,19}$/.test(v)) fail(`${flag} takes a block height, got ${v}`)
   return BigInt(v)
 }
 

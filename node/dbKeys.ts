@@ -33,6 +33,16 @@ export const DB_PREFIX = {
    * mismatches and sequencer equivocations, kept for an L1 challenge and never pruned
    */
   evidence: 0x0a,
+  /**
+   * block (header) hash (32 bytes) → height u64, written in the block's own batch; serves block sync by hash.
+   * A store from before this index gets it built once at open (node/chainStore.ts `ensureHashIndex`).
+   */
+  blockHash: 0x0b,
+  /**
+   * one key: u32 count of evidence records an operator acknowledged (`perpd start --clear-alarm HEIGHT`). The
+   * records stay; only those recorded after the count raise the alarm.
+   */
+  alarmCleared: 0x0c,
 } as const
 
 export const headKey = Uint8Array.of(DB_PREFIX.head)
@@ -43,6 +53,9 @@ export const receiptsKey = (height: bigint): Uint8Array => new Writer(9).u8(DB_P
 export const blockEventsKey = (height: bigint): Uint8Array =>
   new Writer(9).u8(DB_PREFIX.blockEvents).u64(height).finish()
 export const evidenceKey = (seq: number): Uint8Array => new Writer(5).u8(DB_PREFIX.evidence).u32(seq).finish()
+export const alarmClearedKey = Uint8Array.of(DB_PREFIX.alarmCleared)
+export const blockHashKey = (hash: Uint8Array): Uint8Array =>
+  new Writer(33).u8(DB_PREFIX.blockHash).fixed(hash, 32).finish()
 export const txIndexKey = (hash: Uint8Array): Uint8Array =>
   new Writer(33).u8(DB_PREFIX.txIndex).fixed(hash, 32).finish()
 export function leafDbKey(stateKey: Uint8Array): Uint8Array {

@@ -30,7 +30,8 @@ import type { GossipVerdict, P2P } from '../p2p/index.ts'
 import { bytesEqual, toHex } from '../state/index.ts'
 import type { Chain } from './chain.ts'
 import type { Evidence, RootMismatchEvidence } from './evidence.ts'
-import { activeEvidence, describeEvidence, recordEvidence } from './evidence.ts'
+import { activeEvidence, describeEvidence, isAcknowledged, recordEvidence } from './evidence.ts'
+import type { BlockMetrics } from './metrics.ts'
 import { recoverSigner } from './signatures.ts'
 import { verifyBlockTx } from './verify.ts'
 
@@ -49,6 +50,7 @@ export interface FollowerInit {
   log: (msg: string) => void
   /** checks against outside facts before execution (L1 deposits, node/l1Link.ts): a reason refuses the block */
   checkBlock?: (block: Block) => Promise<string | undefined>
+  metrics?: BlockMetrics
 }
 
 export interface Follower {
@@ -112,6 +114,7 @@ export function createFollower(init: FollowerInit): Follower {
     const h = block.header
     const head = chain.head
     if (halted || h.height !== head.height + 1n) return false
+    const started = performance.now()
     if (!bytesEqual(h.parentHash, head.hash)) throw new BlockRejected(`block ${h.height} does not extend our head`)
     if (h.time <= head.time) throw new BlockRejected(`block ${h.height} time does not advance`)
     if (block.txs.length > init.maxTxsPerBlock) throw new BlockRejected(`block ${h.height} has too many transactions`)
@@ -148,6 +151,7 @@ export function createFollower(init: FollowerInit): Follower {
     }
     await chain.commit(block, executed)
     lastImportAt = init.now()
+    init.metrics?.blockImported((performance.now() - started) / 1000, block.txs.length)
     return true
   }
 
@@ -181,7 +185,6 @@ export function createFollower(init: FollowerInit): Follower {
       }
     }
     if (other === undefined || bytesEqual(other.hash, hash)) return false
-    halted = true
     const evidence: Evidence = {
       kind: 'equivocation',
       height: height.toString(),
@@ -191,6 +194,9 @@ export function createFollower(init: FollowerInit): Follower {
       ],
       recordedAt: init.now(),
     }
+    // an operator inspected exactly this and cleared the alarm (--clear-alarm): it does not stop us again
+    if (isAcknowledged(chain.store, evidence)) return false
+    halted = true
     const fresh = await record(evidence)
     if (fresh)
       init.log(`EQUIVOCATION: ${describeEvidence(evidence)}. Stopped following; serving the state at the head.`)

@@ -13,12 +13,15 @@ import { toHex } from '../state/index.ts'
 import type { CommittedBlock } from './chain.ts'
 import { Chain } from './chain.ts'
 import { ChainStore } from './chainStore.ts'
+import { clearAlarm } from './evidence.ts'
 import type { FailPoint } from './failPoints.ts'
 import type { Follower, RootMismatch } from './follower.ts'
 import { createFollower } from './follower.ts'
 import type { L1Link, L1Options } from './l1Link.ts'
 import { connectL1 } from './l1Link.ts'
 import { Mempool } from './mempool.ts'
+import type { OwnKeyGuard } from './ownKeyGuard.ts'
+import { createOwnKeyGuard } from './ownKeyGuard.ts'
 import { createRpcBackend } from './rpcBackend.ts'
 import { createSequencer } from './sequencer.ts'
 import { addressOfPrivateKey } from './signatures.ts'
@@ -49,6 +52,8 @@ export interface NodeConfig {
   failPoint?: FailPoint
   /** the L1 rollup this chain settles to (deposits in, roots out); omitted: no L1 */
   l1?: L1Options
+  /** acknowledge the standing alarm at this height after inspection (`--clear-alarm`; node/evidence.ts) */
+  clearAlarm?: bigint
 }
 
 export interface PerpNode {
@@ -91,6 +96,13 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
     stack.length = 0
   }
   try {
+    if (store.hashIndexBuilt > 0) log(`chain store: indexed ${store.hashIndexBuilt} stored blocks by hash`)
+    if (config.clearAlarm !== undefined) {
+      const cleared = await clearAlarm(store, config.clearAlarm)
+      log(
+        `alarm cleared after inspection: ${cleared.detail}; the ${store.evidence.length} evidence records stay stored`,
+      )
+    }
     const chain = await Chain.open(config.genesis, store, config.keepHeights)
     const mempool = new Mempool(config.mempoolCapacity ?? DEFAULT_MEMPOOL_CAPACITY)
     let follower: Follower | undefined
@@ -157,6 +169,9 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         ...(link !== undefined ? { checkBlock: (block: Block) => link.checkDeposits(block, chain.state.bridge) } : {}),
       })
     }
+    // the sequencer's check on its own key (node/ownKeyGuard.ts); validators check blocks in the follower
+    const guard: OwnKeyGuard | undefined =
+      config.role === 'sequencer' ? createOwnKeyGuard({ chain, maxTxsPerBlock, now, log }) : undefined
 
     const onTransaction = (bytes: Uint8Array): GossipVerdict => {
       if (config.role !== 'sequencer') {
@@ -183,7 +198,12 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
       bootstrap: config.bootstrap,
       maxBlockBytes: HEADER_BYTES + 8 + SIGNATURE_BYTES + maxTxsPerBlock * 1024,
       maxTxBytes: MAX_TX_BYTES,
-      onBlock: (bytes, from) => (follower === undefined ? 'ignore' : follower.onGossipBlock(bytes, from)),
+      onBlock: (bytes, from) =>
+        follower !== undefined
+          ? follower.onGossipBlock(bytes, from)
+          : guard !== undefined
+            ? guard.onGossipBlock(bytes, from)
+            : 'ignore',
       onTransaction,
       serveBlocks: async (from, count) => {
         const out: Uint8Array[] = []
@@ -194,6 +214,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         }
         return out
       },
+      serveBlocksByHash: (hashes) => Promise.all(hashes.map(async (h) => (await store.blockByHash(h)) ?? null)),
       log,
       ...(config.p2pKey !== undefined ? { privateKey: config.p2pKey } : {}),
     })
@@ -219,6 +240,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
           : {}),
         now,
         log,
+        halted: () => guard?.halted ?? false,
       })
       s.start()
       stack.push(() => s.stop())

@@ -25,6 +25,8 @@ export interface SequencerInit {
   systemTxs?: (max: number) => VerifiedSignedTx[]
   now: () => number
   log: (msg: string) => void
+  /** true while an alarm stands (node/ownKeyGuard.ts): the loop keeps ticking but produces nothing */
+  halted?: () => boolean
 }
 
 export interface Sequencer {
@@ -41,6 +43,7 @@ export function createSequencer(init: SequencerInit): Sequencer {
   let stopped = true
 
   async function produce(): Promise<CommittedBlock | undefined> {
+    if (init.halted?.() === true) return undefined
     const system = init.systemTxs?.(MAX_DEPOSITS_PER_BLOCK) ?? []
     const entries = [...system, ...mempool.peek(init.maxTxsPerBlock - system.length)]
     const head = chain.head

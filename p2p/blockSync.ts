@@ -8,6 +8,11 @@
  * Both sides cap count at MAX_SYNC_BLOCKS. The server resets the stream instead of sending an item larger than
  * its maxBlockBytes; the client resets and rejects on an item larger than its own maxBlockBytes (checked on
  * the length prefix, before the body is buffered), on more items than it asked for, or after 10 s.
+ *
+ * Blocks by hash are a second protocol (blockSyncByHash.ts) with the same limits, deadlines and per-peer rate
+ * limit (one budget shared by both protocols). A request is only ever sent over a connection that is already
+ * open: sync never dials. Connecting is the bootstrapper's job; a dial here would go to whatever addresses the
+ * peer announced over identify, which may not be reachable, or not be the path the operator configured.
  */
 
 import type { Libp2p, Stream } from '@libp2p/interface'
@@ -19,7 +24,7 @@ export const MAX_SYNC_BLOCKS = 256
 /** ms: whole-request deadline on the client (dial + request + all items). */
 export const SYNC_TIMEOUT_MS = 10_000
 /** ms: deadline for the server to read the request and write the whole response. */
-const SERVE_TIMEOUT_MS = 30_000
+export const SERVE_TIMEOUT_MS = 30_000
 /**
  * Server rate limit: at most SYNC_RATE_LIMIT requests per peer per SYNC_RATE_WINDOW_MS (a fixed window
  * keyed by peer id). Beyond that the stream is reset without reading it, so the client's request rejects.
@@ -29,7 +34,8 @@ export const SYNC_RATE_LIMIT = 20
 export const SYNC_RATE_WINDOW_MS = 1_000
 
 const REQUEST_BYTES = 12
-const LENGTH_BYTES = 4
+/** Bytes of the u32 length prefix before each block in a response. */
+export const LENGTH_BYTES = 4
 const U64_MAX = (1n << 64n) - 1n
 
 export function syncProtocol(chainId: number): string {
@@ -50,13 +56,13 @@ export function decodeSyncRequest(bytes: Uint8Array): { from: bigint; count: num
   return { from: view.getBigUint64(0, false), count: view.getUint32(8, false) }
 }
 
-function lengthPrefix(n: number): Uint8Array {
+export function lengthPrefix(n: number): Uint8Array {
   const out = new Uint8Array(LENGTH_BYTES)
   new DataView(out.buffer).setUint32(0, n, false)
   return out
 }
 
-function readLength(bytes: Uint8Array): number {
+export function readLength(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false)
 }
 
@@ -90,11 +96,13 @@ export interface SyncServerOptions {
   maxBlockBytes: number
   serveBlocks: (from: bigint, count: number) => Promise<Uint8Array[]>
   log: (msg: string) => void
+  /** per-peer request budget; pass one limiter to every sync handler so they share it (default: its own) */
+  limiter?: RateLimiter
 }
 
 /** Stream handler for the sync protocol (register with libp2p.handle). */
 export function createSyncHandler(opts: SyncServerOptions): (stream: Stream, remotePeer: string) => Promise<void> {
-  const limiter = new RateLimiter(SYNC_RATE_LIMIT, SYNC_RATE_WINDOW_MS)
+  const limiter = opts.limiter ?? new RateLimiter(SYNC_RATE_LIMIT, SYNC_RATE_WINDOW_MS)
   return async (stream, remotePeer) => {
     if (!limiter.allow(remotePeer)) {
       opts.log(`sync: rate limit exceeded by ${remotePeer}, resetting stream`)
@@ -144,8 +152,38 @@ export async function requestBlocks(
   if (from < 0n || from > U64_MAX) throw new RangeError(`from out of u64 range: ${from}`)
   const capped = Math.min(count, MAX_SYNC_BLOCKS)
   if (capped === 0) return []
-  const peerId = peerIdFromString(peer)
+  return withSyncStream(opts, peer, async (s, reader, signal) => {
+    s.send(encodeSyncRequest(from, capped))
+    await s.close({ signal })
+    const blocks: Uint8Array[] = []
+    for (;;) {
+      const header = await reader.read(LENGTH_BYTES, true)
+      if (header === null) break
+      if (blocks.length >= capped) throw new Error(`sync: peer sent more than the ${capped} blocks requested`)
+      const len = readLength(header)
+      if (len > opts.maxBlockBytes)
+        throw new Error(`sync: block of ${len} bytes exceeds maxBlockBytes ${opts.maxBlockBytes}`)
+      const block = await reader.read(len)
+      if (block === null) throw new Error('sync: unexpected end of stream')
+      blocks.push(block)
+    }
+    return blocks
+  })
+}
 
+/**
+ * Opens `opts.protocol` to `peer` over an open connection (never dials; rejects with "not connected") and runs
+ * `exchange` under the SYNC_TIMEOUT_MS deadline. Any failure resets the stream; a timeout rejects with its own
+ * reason rather than the reset it caused.
+ */
+export async function withSyncStream<T>(
+  opts: SyncClientOptions,
+  peer: string,
+  exchange: (stream: Stream, reader: StreamReader, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const peerId = peerIdFromString(peer)
+  const connection = opts.libp2p.getConnections(peerId).find((c) => c.status === 'open')
+  if (connection === undefined) throw new Error(`sync: not connected to ${peer}`)
   const controller = new AbortController()
   const timer = setTimeout(
     () => controller.abort(new Error(`sync request to ${peer} timed out after ${SYNC_TIMEOUT_MS} ms`)),
@@ -153,33 +191,17 @@ export async function requestBlocks(
   )
   let stream: Stream | undefined
   try {
-    stream = await opts.libp2p.dialProtocol(peerId, opts.protocol, { signal: controller.signal })
+    stream = await connection.newStream(opts.protocol, { signal: controller.signal })
     const s = stream
     const onAbort = (): void => s.abort(controller.signal.reason as Error)
     controller.signal.addEventListener('abort', onAbort, { once: true })
     try {
-      const reader = new StreamReader(s)
-      s.send(encodeSyncRequest(from, capped))
-      await s.close({ signal: controller.signal })
-      const blocks: Uint8Array[] = []
-      for (;;) {
-        const header = await reader.read(LENGTH_BYTES, true)
-        if (header === null) break
-        if (blocks.length >= capped) throw new Error(`sync: peer sent more than the ${capped} blocks requested`)
-        const len = readLength(header)
-        if (len > opts.maxBlockBytes)
-          throw new Error(`sync: block of ${len} bytes exceeds maxBlockBytes ${opts.maxBlockBytes}`)
-        const block = await reader.read(len)
-        if (block === null) throw new Error('sync: unexpected end of stream')
-        blocks.push(block)
-      }
-      return blocks
+      return await exchange(s, new StreamReader(s), controller.signal)
     } finally {
       controller.signal.removeEventListener('abort', onAbort)
     }
   } catch (err) {
     stream?.abort(err as Error)
-    // Surface the timeout reason rather than the generic abort/reset error it caused.
     if (controller.signal.aborted) throw controller.signal.reason as Error
     throw err
   } finally {

@@ -1,6 +1,6 @@
 /**
  * @module createP2P: one libp2p host (TCP + Noise + Yamux + identify + gossipsub) wired to the block/tx
- * topics, the block-sync protocol and the bootstrap redialer.
+ * topics, the block-sync protocols (by range, and by hash when the node serves it) and the bootstrap redialer.
  */
 
 import { noise } from '@chainsafe/libp2p-noise'
@@ -11,7 +11,15 @@ import { identify } from '@libp2p/identify'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { createSyncHandler, requestBlocks, syncProtocol } from './blockSync.ts'
+import {
+  createSyncHandler,
+  RateLimiter,
+  requestBlocks,
+  SYNC_RATE_LIMIT,
+  SYNC_RATE_WINDOW_MS,
+  syncProtocol,
+} from './blockSync.ts'
+import { createHashSyncHandler, requestBlocksByHash, syncByHashProtocol } from './blockSyncByHash.ts'
 import { Bootstrapper } from './bootstrap.ts'
 import { blocksTopic, gossipOptions, gossipsub, scoreOptions, topicValidator, txsTopic } from './gossip.ts'
 import { loadPrivateKey } from './keys.ts'
@@ -32,6 +40,7 @@ export async function createP2P(init: P2PInit): Promise<P2P> {
   const blocks = blocksTopic(init.chainId)
   const txs = txsTopic(init.chainId)
   const protocol = syncProtocol(init.chainId)
+  const byHashProtocol = syncByHashProtocol(init.chainId)
 
   const penalties = init.penalties ?? new PeerPenalties()
   const banned = (peerId: { toString(): string }): boolean => penalties.banned(peerId.toString())
@@ -70,11 +79,24 @@ export async function createP2P(init: P2PInit): Promise<P2P> {
     pubsub.topicValidators.set(blocks, topicValidator(init.maxBlockBytes, init.onBlock, log, 'block', penalize))
     pubsub.topicValidators.set(txs, topicValidator(init.maxTxBytes, init.onTransaction, log, 'tx', penalize))
 
-    const serve = createSyncHandler({ maxBlockBytes: init.maxBlockBytes, serveBlocks: init.serveBlocks, log })
-    await libp2p.handle(protocol, (stream, connection) => serve(stream, connection.remotePeer.toString()), {
-      maxInboundStreams: SYNC_MAX_STREAMS,
-      maxOutboundStreams: SYNC_MAX_STREAMS,
-    })
+    // one request budget per peer for both sync protocols
+    const limiter = new RateLimiter(SYNC_RATE_LIMIT, SYNC_RATE_WINDOW_MS)
+    const streamLimits = { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS }
+    const serve = createSyncHandler({ maxBlockBytes: init.maxBlockBytes, serveBlocks: init.serveBlocks, log, limiter })
+    await libp2p.handle(protocol, (stream, connection) => serve(stream, connection.remotePeer.toString()), streamLimits)
+    if (init.serveBlocksByHash !== undefined) {
+      const serveByHash = createHashSyncHandler({
+        maxBlockBytes: init.maxBlockBytes,
+        serveBlocksByHash: init.serveBlocksByHash,
+        log,
+        limiter,
+      })
+      await libp2p.handle(
+        byHashProtocol,
+        (stream, connection) => serveByHash(stream, connection.remotePeer.toString()),
+        streamLimits,
+      )
+    }
 
     await libp2p.start() // throws e.g. if a listen address is in use
     // Everyone subscribes to both topics: validators need blocks, the sequencer needs txs, and every node
@@ -113,6 +135,8 @@ export async function createP2P(init: P2PInit): Promise<P2P> {
     publishTransaction: (bytes) => publish(txs, bytes, init.maxTxBytes, 'tx'),
     requestBlocks: (peer, from, count) =>
       requestBlocks({ libp2p, protocol, maxBlockBytes: init.maxBlockBytes }, peer, from, count),
+    requestBlocksByHash: (peer, hashes) =>
+      requestBlocksByHash({ libp2p, protocol: byHashProtocol, maxBlockBytes: init.maxBlockBytes }, peer, hashes),
     stop: () => {
       stopping ??= (async () => {
         bootstrapper.stop()

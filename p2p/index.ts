@@ -5,6 +5,7 @@
  */
 
 export { MAX_SYNC_BLOCKS, SYNC_RATE_LIMIT, SYNC_TIMEOUT_MS, syncProtocol } from './blockSync.ts'
+export { MAX_HASHES_PER_REQUEST, syncByHashProtocol } from './blockSyncByHash.ts'
 export { blocksTopic, txsTopic } from './gossip.ts'
 export { createP2P } from './host.ts'
 export { peerIdFromKey } from './keys.ts'

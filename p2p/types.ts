@@ -43,6 +43,12 @@ export interface P2PInit {
   /** Serves block sync: encoded blocks for heights [from, from+count), in order; fewer if the head is reached.
    * `count` is already capped at 256. */
   serveBlocks: (from: bigint, count: number) => Promise<Uint8Array[]>
+  /**
+   * Serves blocks by hash (p2p/blockSyncByHash.ts): for each 32-byte header hash, in order, the encoded block
+   * held under it or null. `hashes` holds at most 64. Omitted → the by-hash protocol is not offered (peers
+   * asking get a protocol negotiation failure and fall back to ranges).
+   */
+  serveBlocksByHash?: (hashes: Uint8Array[]) => Promise<(Uint8Array | null)[]>
   /** Optional diagnostics sink; the p2p layer never writes to the console itself. */
   log?: (msg: string) => void
   /** Application penalties per peer (penalties.ts); a fresh table by default (tests pass their own clock). */
@@ -66,8 +72,13 @@ export interface P2P {
   /** Gossip a transaction; same rules as publishBlock with maxTxBytes. */
   publishTransaction(bytes: Uint8Array): Promise<void>
   /** Ask `peer` for blocks [from, from+count); count capped at 256. Rejects after 10 s, on an item larger than
-   * maxBlockBytes, on more items than asked for, or if the peer resets the stream (e.g. rate limit). */
+   * maxBlockBytes, on more items than asked for, if the peer resets the stream (e.g. rate limit), or when no
+   * connection to `peer` is open (sync never dials). */
   requestBlocks(peer: string, from: bigint, count: number): Promise<Uint8Array[]>
+  /** Ask `peer` for the blocks with these 32-byte header hashes (at most 64): one entry per hash, in order, null
+   * where the peer holds none. The bytes are unchecked: the caller verifies each hashes to what it asked for.
+   * Rejects like requestBlocks, and when the peer does not offer the protocol. */
+  requestBlocksByHash(peer: string, hashes: readonly Uint8Array[]): Promise<(Uint8Array | null)[]>
   /** Stops retries and closes all connections and listeners. Idempotent. */
   stop(): Promise<void>
 }

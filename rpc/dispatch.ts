@@ -1,12 +1,22 @@
 /**
- * @module JSON-RPC 2.0 processing of one HTTP body: parse, validate the envelope, run single calls or a
- * batch (capped before any element runs), and shape every outcome as a result or an error object. Any
- * exception that is not an RpcError becomes -32603 without its internals.
+ * @module JSON-RPC 2.0 processing of one request body: parse, validate the envelope, charge the rate limits for
+ * the whole body (rpc/limits.ts), run single calls or a batch (capped before any element runs) with each call's
+ * params validated against its method's schemas (rpc/methods.ts), and shape every outcome as a result or an error
+ * object. Any exception that is not an RpcError becomes -32603 without its internals.
+ *
+ * A batch yields to the event loop after every `yieldEveryMs` of work, so a flood of large batches (each element
+ * may recover a signature, ~70 µs) cannot hold the sequencer's block timer back for long.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { RpcBackend } from './backend.ts'
-import { PROTOCOL_ERRORS, RpcError } from './errors.ts'
+import { APP_ERRORS, PROTOCOL_ERRORS, RpcError } from './errors.ts'
 import type { Json } from './json.ts'
-import { METHODS } from './methods.ts'
+import type { RpcLimiter } from './limits.ts'
+import type { CallContext } from './methods.ts'
+import { METHODS_BY_NAME, runMethod } from './methods.ts'
+import type { RpcMetrics } from './metrics.ts'
+import { outcomeOf } from './metrics.ts'
+import { openRpcDocument } from './openrpc.ts'
 
 export interface RpcResponse {
   jsonrpc: '2.0'
@@ -14,6 +24,32 @@ export interface RpcResponse {
   result?: Json
   error?: { code: number; message: string; data?: Json }
 }
+
+export interface DispatchOptions {
+  maxBatch: number
+  onInternalError?: (e: unknown) => void
+  limiter?: RpcLimiter
+  /** the client's address, for the per-IP limit */
+  clientIp?: string
+  metrics?: RpcMetrics
+  /** node version in the OpenRPC document */
+  version?: string
+  /** ms of work in one body before it yields to the event loop (default 4) */
+  yieldEveryMs?: number
+  /** who is asking: methods served on another transport answer -32601 here (default http) */
+  transport?: 'http' | 'ws'
+}
+
+/** Errors after which a transaction's claimed account is refunded: it was not shown to be the account's. */
+const NOT_THE_ACCOUNTS = new Set<number>([
+  APP_ERRORS.INVALID_SIGNATURE,
+  APP_ERRORS.UNAUTHORIZED,
+  APP_ERRORS.UNSUPPORTED_KIND,
+  APP_ERRORS.INVALID_MESSAGE,
+  PROTOCOL_ERRORS.invalidParams,
+])
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/
 
 function errorResponse(id: RpcResponse['id'], e: unknown, onInternal?: (e: unknown) => void): RpcResponse {
   if (e instanceof RpcError) {
@@ -29,35 +65,91 @@ function validId(id: unknown): id is string | number | null {
   return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))
 }
 
-async function call(
-  request: unknown,
-  backend: RpcBackend,
-  onInternal?: (e: unknown) => void,
-): Promise<RpcResponse | null> {
-  if (typeof request !== 'object' || request === null || Array.isArray(request))
-    return errorResponse(null, new RpcError(PROTOCOL_ERRORS.invalidRequest, 'a request must be a JSON object'))
-  const r = request as Record<string, unknown>
-  const isNotification = !('id' in r)
-  const id = validId(r.id) ? r.id : null
-  if (r.jsonrpc !== '2.0' || typeof r.method !== 'string' || (!isNotification && !validId(r.id)))
-    return errorResponse(
-      id,
-      new RpcError(PROTOCOL_ERRORS.invalidRequest, 'expected {"jsonrpc":"2.0","method":string,"id"?}'),
-    )
-  const handler = Object.hasOwn(METHODS, r.method) ? METHODS[r.method] : undefined
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** The account a perp_sendTransaction request claims (lowercase), or undefined for any other request. */
+export function claimedAccount(request: unknown): string | undefined {
+  if (!isObject(request) || request.method !== 'perp_sendTransaction' || !Array.isArray(request.params))
+    return undefined
+  const tx = request.params[0]
+  const message = isObject(tx) ? tx.message : undefined
+  if (!isObject(message)) return undefined
+  const account = typeof message.account === 'string' ? message.account : message.signer
+  return typeof account === 'string' && ADDRESS.test(account) ? account.toLowerCase() : undefined
+}
+
+interface Answered {
+  response: RpcResponse | null
+  /** error code, if the call failed */
+  code: number | undefined
+}
+
+async function call(request: unknown, ctx: CallContext, opts: DispatchOptions): Promise<Answered> {
+  const started = performance.now()
+  let label = 'unknown'
+  const done = (response: RpcResponse | null, code: number | undefined): Answered => {
+    opts.metrics?.request(label, outcomeOf(code), (performance.now() - started) / 1000)
+    return { response, code }
+  }
+  if (!isObject(request)) {
+    const e = new RpcError(PROTOCOL_ERRORS.invalidRequest, 'a request must be a JSON object')
+    return done(errorResponse(null, e), e.code)
+  }
+  const isNotification = !('id' in request)
+  const id = validId(request.id) ? request.id : null
+  if (request.jsonrpc !== '2.0' || typeof request.method !== 'string' || (!isNotification && !validId(request.id))) {
+    const e = new RpcError(PROTOCOL_ERRORS.invalidRequest, 'expected {"jsonrpc":"2.0","method":string,"id"?}')
+    return done(errorResponse(id, e), e.code)
+  }
+  const spec = METHODS_BY_NAME.get(request.method)
   try {
-    if (handler === undefined)
-      throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `method ${r.method.slice(0, 64)} not found`)
-    const result = await handler(r.params, backend)
-    return isNotification ? null : { jsonrpc: '2.0', id, result }
+    if (spec === undefined)
+      throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `method ${request.method.slice(0, 64)} not found`)
+    label = spec.name
+    if (spec.run === undefined || !spec.transports.includes(opts.transport ?? 'http'))
+      throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `${spec.name} is served over WebSocket only (/ws)`)
+    const result = await runMethod(spec, request.params, ctx)
+    return done(isNotification ? null : { jsonrpc: '2.0', id, result }, undefined)
   } catch (e) {
-    return isNotification ? null : errorResponse(id, e, onInternal)
+    const response = errorResponse(id, e, opts.onInternalError)
+    return done(isNotification ? null : response, response.error?.code)
   }
 }
 
-export interface DispatchOptions {
-  maxBatch: number
-  onInternalError?: (e: unknown) => void
+/** Charges the body's requests to the limits; the refusal to send for each request, or undefined when charged. */
+function charge(requests: unknown[], opts: DispatchOptions): RpcResponse[] | undefined {
+  if (opts.limiter === undefined) return undefined
+  const accounts = new Map<string, number>()
+  for (const r of requests) {
+    const a = claimedAccount(r)
+    if (a !== undefined) accounts.set(a, (accounts.get(a) ?? 0) + 1)
+  }
+  const refused = opts.limiter.charge({ ip: opts.clientIp ?? 'unknown', requests: requests.length, accounts })
+  if (refused === undefined) return undefined
+  opts.metrics?.limited(refused.scope, requests.length)
+  return requests
+    .filter((r) => !isObject(r) || 'id' in r)
+    .map((r) => errorResponse(isObject(r) && validId(r.id) ? r.id : null, refused.error))
+}
+
+async function runAll(requests: unknown[], backend: RpcBackend, opts: DispatchOptions): Promise<RpcResponse[]> {
+  const ctx: CallContext = { backend, openrpc: () => openRpcDocument(opts.version ?? '0') }
+  const yieldEveryMs = opts.yieldEveryMs ?? 4
+  const out: RpcResponse[] = []
+  let slice = performance.now()
+  for (const request of requests) {
+    const { response, code } = await call(request, ctx, opts)
+    if (response !== null) out.push(response)
+    const account = code !== undefined && NOT_THE_ACCOUNTS.has(code) ? claimedAccount(request) : undefined
+    if (account !== undefined) opts.limiter?.refundAccount(account, 1)
+    if (performance.now() - slice >= yieldEveryMs) {
+      await nextTurn()
+      slice = performance.now()
+    }
+  }
+  return out
 }
 
 /** Returns the response body, or undefined when nothing is to be sent (only notifications). */
@@ -70,19 +162,22 @@ export async function dispatch(
   try {
     parsed = JSON.parse(body)
   } catch {
+    opts.metrics?.request('unknown', 'parse_error', 0)
     return errorResponse(null, new RpcError(PROTOCOL_ERRORS.parseError, 'parse error: body is not valid JSON'))
   }
-  if (!Array.isArray(parsed)) return (await call(parsed, backend, opts.onInternalError)) ?? undefined
+  if (!Array.isArray(parsed)) {
+    const refused = charge([parsed], opts)
+    if (refused !== undefined) return refused[0]
+    return (await runAll([parsed], backend, opts))[0]
+  }
+  if (parsed.length === 0 || parsed.length > opts.maxBatch) opts.metrics?.request('unknown', 'invalid_request', 0)
   if (parsed.length === 0) return errorResponse(null, new RpcError(PROTOCOL_ERRORS.invalidRequest, 'empty batch'))
   if (parsed.length > opts.maxBatch)
     return errorResponse(
       null,
       new RpcError(PROTOCOL_ERRORS.invalidRequest, `batch of ${parsed.length} is over the limit of ${opts.maxBatch}`),
     )
-  const out: RpcResponse[] = []
-  for (const request of parsed) {
-    const response = await call(request, backend, opts.onInternalError)
-    if (response !== null) out.push(response)
-  }
+  const refused = charge(parsed, opts)
+  const out = refused ?? (await runAll(parsed, backend, opts))
   return out.length === 0 ? undefined : out
 }

@@ -1,62 +1,220 @@
 /**
- * @module The JSON-RPC methods: name → handler over the backend. Each reads its positional params with
- * rpc/params.ts, so a wrong type is a -32602 naming the parameter.
+ * @module The JSON-RPC methods, schema first: each declares its positional params and result as JSON Schema and
+ * the application errors it can raise. Dispatch validates a call's params against the declaration
+ * (rpc/params.ts) before `run` sees them, and `rpc.discover` publishes the same table as OpenRPC (rpc/openrpc.ts).
  */
 import type { RpcBackend } from './backend.ts'
-import { invalidParams } from './errors.ts'
+import type { AppErrorReason } from './errors.ts'
+import { APP_ERRORS } from './errors.ts'
 import type { Json } from './json.ts'
-import { address, blockTag, hash32, object, paramList, uint } from './params.ts'
+import type { ParamSpec } from './params.ts'
+import { asBlockTag, asLowerHex, asUint, readParams } from './params.ts'
+import type { JsonSchema } from './schema.ts'
+import { ref, UINT32_MAX, uintParam } from './schemaComponents.ts'
+import { SUBSCRIBE_PARAMS, SUBSCRIBE_RESULT, UNSUBSCRIBE_PARAMS } from './schemaSubscriptions.ts'
+import { SCHEMA_TABLE } from './schemaTable.ts'
 
-export type MethodHandler = (params: unknown, backend: RpcBackend) => Json | Promise<Json>
+export interface CallContext {
+  backend: RpcBackend
+  /** the OpenRPC document (rpc.discover) */
+  openrpc: () => Json
+}
 
+export interface MethodSpec {
+  name: string
+  summary: string
+  description?: string
+  params: readonly ParamSpec[]
+  result: { name: string; schema: JsonSchema }
+  /** application errors it can raise (besides -32602 on bad params) */
+  errors: readonly AppErrorReason[]
+  /** where it is served; `run` is absent for methods the WebSocket server answers itself */
+  transports: readonly ('http' | 'ws')[]
+  run?: (args: unknown[], ctx: CallContext) => Json | Promise<Json>
+}
+
+const BOTH = ['http', 'ws'] as const
 const MAX_DEPTH = 500
 
-/** A method that takes no params (an empty array or none). */
-function noParams(read: (b: RpcBackend) => Json): MethodHandler {
-  return (params, b) => {
-    paramList(params, 0)
-    return read(b)
+/** Every reason perp_sendTransaction can answer: admission runs the engine's own checks. */
+const ADMISSION_ERRORS = (Object.keys(APP_ERRORS) as AppErrorReason[]).filter((r) => {
+  const code = APP_ERRORS[r]
+  return code >= 1001 && code <= 1081
+})
+
+const market = (required: boolean): ParamSpec => ({
+  name: 'market',
+  summary: 'market id',
+  schema: uintParam(UINT32_MAX),
+  required,
+})
+const address: ParamSpec = { name: 'address', summary: 'account address', schema: ref('Address'), required: true }
+const subaccount: ParamSpec = {
+  name: 'subaccount',
+  summary: 'subaccount number (default 0)',
+  schema: uintParam(UINT32_MAX),
+  required: false,
+  default: 0,
+}
+const height: ParamSpec = {
+  name: 'height',
+  summary: 'block height, or "latest" (default)',
+  schema: ref('BlockTag'),
+  required: false,
+  default: 'latest',
+}
+
+function read(
+  name: string,
+  summary: string,
+  resultSchema: JsonSchema,
+  run: (b: RpcBackend) => Json,
+  errors: readonly AppErrorReason[] = [],
+): MethodSpec {
+  return {
+    name,
+    summary,
+    params: [],
+    result: { name, schema: resultSchema },
+    errors,
+    transports: BOTH,
+    run: (_a, c) => run(c.backend),
   }
 }
 
-export const METHODS: Readonly<Record<string, MethodHandler>> = {
-  perp_sendTransaction: async (params, b) => {
-    const [p] = paramList(params, 1)
-    const tx = object(p, 'params[0]')
-    if (typeof tx.kind !== 'string') throw invalidParams('kind must be a string', 'kind')
-    if (typeof tx.signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(tx.signature))
-      throw invalidParams('signature must be 65 bytes of 0x-hex (r‖s‖v)', 'signature')
-    return b.sendTransaction(tx.kind, tx.message, tx.signature)
+export const METHOD_SPECS: readonly MethodSpec[] = [
+  {
+    name: 'perp_sendTransaction',
+    summary: 'Admits a signed transaction into the mempool; returns its hash (the EIP-712 digest).',
+    description: 'Acceptance is not inclusion: poll perp_transaction.',
+    params: [
+      { name: 'transaction', summary: '{ kind, message, signature }', schema: ref('Transaction'), required: true },
+    ],
+    result: { name: 'hash', schema: ref('TransactionHash') },
+    errors: ADMISSION_ERRORS,
+    transports: BOTH,
+    run: ([tx], c) => {
+      const t = tx as { kind: string; message: unknown; signature: string }
+      return c.backend.sendTransaction(t.kind, t.message, t.signature) as Promise<Json>
+    },
   },
-  perp_chainInfo: noParams((b) => b.chainInfo()),
-  perp_markets: noParams((b) => b.markets()),
-  perp_orderBook: (params, b) => {
-    const [market, depth] = paramList(params, 2)
-    return b.orderBook(uint(market, 'market', 2 ** 32 - 1), uint(depth, 'depth', MAX_DEPTH, 20))
+  read('perp_chainInfo', 'Chain id, head, roles, peers, EIP-712 domain and types, alarm.', ref('ChainInfo'), (b) =>
+    b.chainInfo(),
+  ),
+  read(
+    'perp_markets',
+    'Every market with its parameters and live figures.',
+    { type: 'array', items: ref('Market') },
+    (b) => b.markets(),
+  ),
+  {
+    name: 'perp_orderBook',
+    summary: 'Aggregated price levels of one market, best first.',
+    params: [
+      market(true),
+      {
+        name: 'depth',
+        summary: 'levels a side (default 20)',
+        schema: uintParam(MAX_DEPTH),
+        required: false,
+        default: 20,
+      },
+    ],
+    result: { name: 'orderBook', schema: ref('OrderBook') },
+    errors: ['UNKNOWN_MARKET'],
+    transports: BOTH,
+    run: ([m, depth], c) => c.backend.orderBook(asUint(m), asUint(depth)),
   },
-  perp_account: (params, b) => {
-    const [addr, sub] = paramList(params, 2)
-    return b.account(address(addr, 'address'), uint(sub, 'subaccount', 2 ** 32 - 1, 0))
+  {
+    name: 'perp_account',
+    summary: 'A subaccount: collateral, equity, margins, positions, open orders.',
+    params: [address, subaccount],
+    result: { name: 'account', schema: ref('Account') },
+    errors: [],
+    transports: BOTH,
+    run: ([a, s], c) => c.backend.account(asLowerHex(a), asUint(s)),
   },
-  perp_transaction: (params, b) => {
-    const [hash] = paramList(params, 1)
-    return b.transaction(hash32(hash, 'hash'))
+  {
+    name: 'perp_transaction',
+    summary: 'Status of a transaction by hash: pending, included or rejected (with receipt), or null.',
+    params: [{ name: 'hash', summary: 'transaction hash', schema: ref('Hash32'), required: true }],
+    result: { name: 'transaction', schema: ref('TransactionStatus') },
+    errors: [],
+    transports: BOTH,
+    run: ([h], c) => c.backend.transaction(asLowerHex(h)),
   },
-  perp_block: (params, b) => {
-    const [tag] = paramList(params, 1)
-    return b.block(blockTag(tag, 'height'))
+  {
+    name: 'perp_block',
+    summary: 'A block: header fields, signature, transaction hashes and block events; null if unknown.',
+    params: [{ ...height, required: true }],
+    result: { name: 'block', schema: ref('Block') },
+    errors: [],
+    transports: BOTH,
+    run: ([tag], c) => c.backend.block(asBlockTag(tag)),
   },
-  perp_proof: (params, b) => {
-    const [addr, sub, tag] = paramList(params, 3)
-    return b.proof(address(addr, 'address'), uint(sub, 'subaccount', 2 ** 32 - 1, 0), blockTag(tag, 'height'))
+  {
+    name: 'perp_proof',
+    summary: "A subaccount's state leaf and its Merkle proof against the state root at a kept height.",
+    params: [address, subaccount, height],
+    result: { name: 'proof', schema: ref('Proof') },
+    errors: ['NODE_NOT_READY'],
+    transports: BOTH,
+    run: ([a, s, tag], c) => c.backend.proof(asLowerHex(a), asUint(s), asBlockTag(tag)),
   },
-  perp_auctions: (params, b) => {
-    const [market] = paramList(params, 1)
-    return b.auctions(market === undefined ? undefined : uint(market, 'market', 2 ** 32 - 1))
+  {
+    name: 'perp_auctions',
+    summary: 'Live liquidation auctions (of one market), priced at the head.',
+    params: [market(false)],
+    result: { name: 'auctions', schema: ref('Auctions') },
+    errors: ['UNKNOWN_MARKET'],
+    transports: BOTH,
+    run: ([m], c) => c.backend.auctions(m === undefined ? undefined : asUint(m)),
   },
-  perp_insuranceFund: noParams((b) => b.insuranceFund()),
-  eth_chainId: noParams((b) => `0x${b.chainId.toString(16)}`),
-  net_version: noParams((b) => String(b.chainId)),
-  web3_clientVersion: noParams((b) => b.clientVersion),
-  eth_blockNumber: noParams((b) => `0x${b.blockNumber().toString(16)}`),
+  read('perp_insuranceFund', "The insurance fund's subaccount, balance and live auctions.", ref('InsuranceFund'), (b) =>
+    b.insuranceFund(),
+  ),
+  {
+    name: 'perp_subscribe',
+    summary: 'WebSocket only: subscribe to a topic; notifications arrive as perp_subscription.',
+    params: SUBSCRIBE_PARAMS,
+    result: { name: 'subscription', schema: SUBSCRIBE_RESULT },
+    errors: ['TOO_MANY_SUBSCRIPTIONS' as AppErrorReason].filter((r) => r in APP_ERRORS),
+    transports: ['ws'],
+  },
+  {
+    name: 'perp_unsubscribe',
+    summary: 'WebSocket only: end a subscription of this connection; true if it existed.',
+    params: UNSUBSCRIBE_PARAMS,
+    result: { name: 'removed', schema: { type: 'boolean' } },
+    errors: [],
+    transports: ['ws'],
+  },
+  read(
+    'eth_chainId',
+    'Chain id as 0x-hex (Ethereum tooling).',
+    ref('HexQuantity'),
+    (b) => `0x${b.chainId.toString(16)}`,
+  ),
+  read('net_version', 'Chain id as a decimal string.', { type: 'string', pattern: '^[0-9]+$' }, (b) =>
+    String(b.chainId),
+  ),
+  read('web3_clientVersion', '"perpd/<version>".', { type: 'string' }, (b) => b.clientVersion),
+  read('eth_blockNumber', 'Head height as 0x-hex.', ref('HexQuantity'), (b) => `0x${b.blockNumber().toString(16)}`),
+  {
+    name: 'rpc.discover',
+    summary: 'This OpenRPC document.',
+    params: [],
+    result: { name: 'openrpcDocument', schema: { type: 'object', required: ['openrpc', 'info', 'methods'] } },
+    errors: [],
+    transports: BOTH,
+    run: (_a, c) => c.openrpc(),
+  },
+]
+
+export const METHODS_BY_NAME: ReadonlyMap<string, MethodSpec> = new Map(METHOD_SPECS.map((m) => [m.name, m]))
+
+/** Validates params against the method's declaration, then runs it. Throws RpcError. */
+export function runMethod(spec: MethodSpec, params: unknown, ctx: CallContext): Json | Promise<Json> {
+  const args = readParams(spec.params, params, SCHEMA_TABLE)
+  return (spec.run as NonNullable<MethodSpec['run']>)(args, ctx)
 }

@@ -1,42 +1,78 @@
 /**
- * @module Positional parameter readers with uniform -32602 errors that name the parameter.
+ * @module Positional parameters read against the method's declared schemas (rpc/methods.ts), with uniform
+ * -32602 errors that name the parameter or field: "`<field>` must be `<the schema's phrase>`", `data.field`.
+ * After validation, the converters below turn a value the schema admitted into the backend's type.
  */
-import { invalidParams } from './errors.ts'
 
-export function paramList(params: unknown, max: number): unknown[] {
-  if (params === undefined) return []
-  if (!Array.isArray(params)) throw invalidParams('params must be an array (positional)')
-  if (params.length > max) throw invalidParams(`at most ${max} params`)
-  return params
+import { invalidParams, type RpcError } from './errors.ts'
+import type { Json } from './json.ts'
+import type { JsonSchema, SchemaTable, Violation } from './schema.ts'
+import { resolveRef, validate } from './schema.ts'
+
+/** One positional parameter: an OpenRPC content descriptor. */
+export interface ParamSpec {
+  name: string
+  summary: string
+  schema: JsonSchema
+  required: boolean
+  /** used when the parameter is absent */
+  default?: Json
 }
 
-export function uint(v: unknown, name: string, max: number, fallback?: number): number {
-  if (v === undefined && fallback !== undefined) return fallback
-  const n = typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : v
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > max)
-    throw invalidParams(`${name} must be an integer from 0 to ${max}`, name)
-  return n
+/** The field a violation names: the last property walked, with any array indexes after it ("prices[3]"). */
+function fieldOf(paramName: string, path: (string | number)[]): string {
+  let field = paramName
+  for (const step of path) field = typeof step === 'string' ? step : `${field}[${step}]`
+  return field
 }
 
-export function address(v: unknown, name: string): string {
-  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(v)) throw invalidParams(`${name} must be a 0x address`, name)
-  return v.toLowerCase()
+function phraseOf(schema: JsonSchema, table: SchemaTable): string {
+  const s = resolveRef(schema, table)
+  if (s.description !== undefined) return s.description
+  if (s.type === 'integer') return `an integer from ${s.minimum ?? '−∞'} to ${s.maximum ?? '∞'}`
+  if (s.const !== undefined) return JSON.stringify(s.const)
+  if (s.enum !== undefined) return `one of ${s.enum.map((e) => JSON.stringify(e)).join(', ')}`
+  if (typeof s.type === 'string') return `of type ${s.type}`
+  return 'valid'
 }
 
-export function hash32(v: unknown, name: string): string {
-  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(v))
-    throw invalidParams(`${name} must be a 32-byte 0x hash`, name)
-  return v.toLowerCase()
+export function violationError(paramName: string, v: Violation, table: SchemaTable): RpcError {
+  const field = fieldOf(paramName, v.path)
+  if (v.keyword === 'unknown') return invalidParams(`unknown field ${field}`, field)
+  return invalidParams(`${field} must be ${phraseOf(v.schema, table)}`, field)
 }
 
-export function blockTag(v: unknown, name: string): bigint | 'latest' {
-  if (v === undefined || v === 'latest') return 'latest'
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v)
-  if (typeof v === 'string' && /^[0-9]{1,19}$/.test(v)) return BigInt(v)
-  throw invalidParams(`${name} must be a block height (decimal) or "latest"`, name)
+/**
+ * Validates `params` (absent, or a JSON array) against the specs and returns one value per spec, the default
+ * (or undefined) for an absent optional one. Throws -32602.
+ */
+export function readParams(specs: readonly ParamSpec[], params: unknown, table: SchemaTable): unknown[] {
+  if (params !== undefined && !Array.isArray(params)) throw invalidParams('params must be an array (positional)')
+  const list = (params ?? []) as unknown[]
+  if (list.length > specs.length) throw invalidParams(`at most ${specs.length} params`)
+  return specs.map((spec, i) => {
+    const v = list[i]
+    if (v === undefined) {
+      if (spec.required) throw invalidParams(`${spec.name} must be ${phraseOf(spec.schema, table)}`, spec.name)
+      return spec.default
+    }
+    const bad = validate(spec.schema, v, table)
+    if (bad !== undefined) throw violationError(spec.name, bad, table)
+    return v
+  })
 }
 
-export function object(v: unknown, name: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidParams(`${name} must be an object`, name)
-  return v as Record<string, unknown>
+/** A validated integer parameter (JSON integer or decimal string). */
+export function asUint(v: unknown): number {
+  return typeof v === 'string' ? Number(v) : (v as number)
+}
+
+/** A validated BlockTag. */
+export function asBlockTag(v: unknown): bigint | 'latest' {
+  return v === 'latest' ? 'latest' : BigInt(v as string | number)
+}
+
+/** A validated 0x string, lowercased (addresses and hashes are keyed in lowercase). */
+export function asLowerHex(v: unknown): string {
+  return (v as string).toLowerCase()
 }

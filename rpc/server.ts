@@ -1,5 +1,5 @@
 /**
- * @module The HTTP face: fastify with `POST /` (JSON-RPC 2.0, single or batch), `GET /health`.
+ * @module The HTTP face: fastify with `POST /` (JSON-RPC 2.0, single or batch), `GET /health`, `GET /metrics`.
  * `buildRpcServer` is separate from `listen` so tests can `inject()` without sockets.
  *
  * A body over `bodyLimit` is answered 413 with a JSON-RPC error (REQUEST_TOO_LARGE) before it is parsed; the
@@ -11,12 +11,27 @@ import Fastify from 'fastify'
 import type { RpcBackend } from './backend.ts'
 import { dispatch } from './dispatch.ts'
 import { APP_ERRORS } from './errors.ts'
+import type { RpcLimiter } from './limits.ts'
+import type { RpcMetrics } from './metrics.ts'
+import type { WsOptions, WsServerHandle } from './wsServer.ts'
+import { registerWebSocket } from './wsServer.ts'
 
 export interface RpcServerOptions {
   /** bytes */
   bodyLimit?: number
   maxBatch?: number
   log?: (msg: string) => void
+  /** per-IP and per-account rate limits (rpc/limits.ts); none when absent */
+  limiter?: RpcLimiter
+  metrics?: RpcMetrics
+  /** `GET /metrics`: the Prometheus text exposition (the node's registry); 404 when absent */
+  metricsText?: () => Promise<{ contentType: string; body: string }>
+  /** node version, for the OpenRPC document */
+  version?: string
+  /** `GET /ws` (JSON-RPC over WebSocket and subscriptions): caps and limits, rpc/wsServer.ts */
+  ws?: WsOptions
+  /** called with the WebSocket route's handle (hub statistics, open connections) */
+  onWebSocket?: (handle: WsServerHandle) => void
 }
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024
@@ -47,6 +62,10 @@ export function buildRpcServer(backend: RpcBackend, opts: RpcServerOptions = {})
     const body = typeof req.body === 'string' ? req.body : ''
     const response = await dispatch(body, backend, {
       maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
+      clientIp: req.ip,
+      ...(opts.limiter !== undefined ? { limiter: opts.limiter } : {}),
+      ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}),
+      ...(opts.version !== undefined ? { version: opts.version } : {}),
       onInternalError: (e) =>
         opts.log?.(`rpc internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     })
@@ -58,5 +77,33 @@ export function buildRpcServer(backend: RpcBackend, opts: RpcServerOptions = {})
     const h = backend.health()
     return reply.code(h.ok ? 200 : 503).send(h)
   })
+
+  const ws = registerWebSocket(app, {
+    backend,
+    bodyLimit,
+    maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
+    ws: opts.ws,
+    log: opts.log ?? (() => {}),
+    // the same options as POST /, for the WebSocket transport
+    dispatch: (body, clientIp) =>
+      dispatch(body, backend, {
+        maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
+        clientIp,
+        transport: 'ws',
+        ...(opts.limiter !== undefined ? { limiter: opts.limiter } : {}),
+        ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}),
+        ...(opts.version !== undefined ? { version: opts.version } : {}),
+        onInternalError: (e) =>
+          opts.log?.(`rpc internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+      }),
+  })
+  opts.onWebSocket?.(ws)
+
+  const metricsText = opts.metricsText
+  if (metricsText !== undefined)
+    app.get('/metrics', async (_req, reply) => {
+      const { contentType, body } = await metricsText()
+      return reply.header('content-type', contentType).send(body)
+    })
   return app
 }

@@ -21,11 +21,12 @@ import {
   recoverSigner,
   SEQUENCER_KEY_INDEX,
   signDigest,
+  startNode,
 } from '../../node/index.ts'
 import type { P2P } from '../../p2p/index.ts'
 import { createP2P } from '../../p2p/index.ts'
 import { EMPTY_ROOT, fromHex, keccak256, toHex } from '../../state/index.ts'
-import { startSequencer, startValidator, tempDir } from '../support/nodes.ts'
+import { SEQUENCER_P2P_KEY, startSequencer, startValidator, tempDir } from '../support/nodes.ts'
 import { call, waitFor } from '../support/rpcClient.ts'
 
 const genesis = loadGenesis(DEVNET_GENESIS_PATH)
@@ -117,10 +118,33 @@ describe('equivocation', () => {
       expect(recoverSigner(blockHash(block.header), block.signature)).toBe(genesis.sequencer)
     }
 
+    // the validator passed the conflicting block on, so the sequencer saw its own key sign another block at a
+    // height it produced and stopped producing too (node/ownKeyGuard.ts). Its operator inspects the evidence and
+    // restarts it on the same port with the alarm cleared; the same block arriving again does not stop it.
+    await waitFor('the sequencer alarm', async () =>
+      (await health(seq.rpcUrl)).body.status === 'equivocation' ? true : undefined,
+    )
+    const seqPort = Number(/\/tcp\/(\d+)/.exec(seq.p2p.multiaddrs()[0] ?? '')?.[1])
+    await seq.stop()
+    sequencer = await startNode({
+      role: 'sequencer',
+      genesis,
+      dataDir: seqDir.path,
+      rpcHost: '127.0.0.1',
+      rpcPort: 0,
+      p2pListen: [`/ip4/127.0.0.1/tcp/${seqPort}`],
+      bootstrap: [],
+      p2pKey: SEQUENCER_P2P_KEY,
+      signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
+      blockTimeMs: 100,
+      clearAlarm: height,
+    })
+    const seq2 = sequencer
+
     // it stopped following: the sequencer goes on, the validator's head does not
     const stoppedAt = v.chain.head.height
-    const seqTarget = seq.chain.head.height + 5n
-    await waitFor('the sequencer to go on', async () => (seq.chain.head.height >= seqTarget ? true : undefined))
+    const seqTarget = seq2.chain.head.height + 5n
+    await waitFor('the sequencer to go on', async () => (seq2.chain.head.height >= seqTarget ? true : undefined))
     expect(v.chain.head.height).toBe(stoppedAt)
     // reads are still served
     expect((await call<Info>(v.rpcUrl, 'perp_chainInfo')).height).toBe(stoppedAt.toString())
@@ -131,7 +155,7 @@ describe('equivocation', () => {
     await v.stop()
     await r.stop()
     rogue = undefined
-    validator = await startValidator({ dataDir: valDir.path, bootstrap: seq.p2p.multiaddrs() })
+    validator = await startValidator({ dataDir: valDir.path, bootstrap: seq2.p2p.multiaddrs() })
     v = validator
     const after = await call<Info>(v.rpcUrl, 'perp_chainInfo')
     expect(after.alarm).toEqual(info.alarm)
