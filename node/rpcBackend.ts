@@ -38,6 +38,7 @@ import {
   TreeUnavailableError,
   toHex,
   verifyProof,
+  withdrawalKey,
 } from '../state/index.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import { alarmHealth, currentAlarm } from './evidence.ts'
@@ -57,6 +58,8 @@ export interface BackendInit {
   health: () => HealthReport
   /** validators forward admitted transactions to the sequencer */
   forward?: (bytes: Uint8Array) => Promise<void>
+  /** the L1 view for perp_settlement (node/l1Link.ts), when the node is linked to L1 */
+  settlement?: () => Promise<Json>
   log: (msg: string) => void
 }
 
@@ -165,6 +168,38 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     return mempool.has(hash) ? { hash, status: 'pending' } : undefined
   }
 
+  /** A state proof of `key` at a kept height (member or absent), checked against its root before it is served. */
+  async function proveKey(key: Uint8Array, tag: bigint | 'latest'): Promise<Json> {
+    // a commit that prunes the height while it is read is retried, and then refused below
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { oldest, newest } = chain.provableHeights()
+      const height = tag === 'latest' ? newest : tag
+      if (height > newest) throw invalidParams(`height: ${height} is past the head (${newest})`, 'height')
+      if (height < oldest)
+        throw invalidParams(
+          `height: ${height} is outside the kept state: proofs are served for heights ${oldest} to ${newest} ` +
+            `(the last ${chain.keepHeights}, --keep-heights; older state is pruned)`,
+          'height',
+        )
+      const r = await proveLeafAt((k) => chain.store.treeRecord(k), height, key).catch((e: unknown) => {
+        if (e instanceof TreeUnavailableError) return undefined // pruned by a commit meanwhile: look again
+        throw e
+      })
+      if (r === undefined) continue
+      if (!verifyProof(r.root, key, r.value, r.proof))
+        throw new Error(`state proof at height ${height} fails its check`)
+      return toJson({
+        height,
+        stateRoot: r.root,
+        key,
+        value: r.value,
+        proof: encodeProof(r.proof),
+        kind: r.proof.kind,
+      })
+    }
+    throw appError('NODE_NOT_READY', 'the chain advanced while proving; try again')
+  }
+
   return {
     chainId: chain.genesis.chainId,
     clientVersion: `perpd/${init.version}`,
@@ -264,36 +299,12 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
       })
     },
 
-    async proof(address, subaccount, tag) {
-      const key = subaccountKey(fromHex(address), subaccount)
-      // a commit that prunes the height while it is read is retried, and then refused below
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const { oldest, newest } = chain.provableHeights()
-        const height = tag === 'latest' ? newest : tag
-        if (height > newest) throw invalidParams(`height: ${height} is past the head (${newest})`, 'height')
-        if (height < oldest)
-          throw invalidParams(
-            `height: ${height} is outside the kept state: proofs are served for heights ${oldest} to ${newest} ` +
-              `(the last ${chain.keepHeights}, --keep-heights; older state is pruned)`,
-            'height',
-          )
-        const r = await proveLeafAt((k) => chain.store.treeRecord(k), height, key).catch((e: unknown) => {
-          if (e instanceof TreeUnavailableError) return undefined // pruned by a commit meanwhile: look again
-          throw e
-        })
-        if (r === undefined) continue
-        if (!verifyProof(r.root, key, r.value, r.proof))
-          throw new Error(`state proof at height ${height} fails its check`)
-        return toJson({
-          height,
-          stateRoot: r.root,
-          key,
-          value: r.value,
-          proof: encodeProof(r.proof),
-          kind: r.proof.kind,
-        })
-      }
-      throw appError('NODE_NOT_READY', 'the chain advanced while proving; try again')
+    proof: (address, subaccount, tag) => proveKey(subaccountKey(fromHex(address), subaccount), tag),
+    withdrawalProof: (id, tag) => proveKey(withdrawalKey(id), tag),
+    async settlement() {
+      if (init.settlement === undefined)
+        throw appError('NODE_NOT_READY', 'this node is not linked to an L1 (start it with --l1)')
+      return init.settlement()
     },
     blockNumber: () => chain.head.height,
     onBlock(listener) {

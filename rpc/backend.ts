@@ -52,6 +52,10 @@ export interface RpcBackend {
   transaction(hash: string): Promise<Json>
   block(height: bigint | 'latest'): Promise<Json>
   proof(address: string, subaccount: number, height: bigint | 'latest'): Promise<Json>
+  /** proof of the pending-withdrawal leaf `id` (what the L1 contract's finalizeWithdrawal takes) */
+  withdrawalProof(id: bigint, height: bigint | 'latest'): Promise<Json>
+  /** the L1 side: last settled root, escape mode, deposits, withdrawals and their L1 status */
+  settlement(): Promise<Json>
   /** live liquidation auctions (of one market), priced at the head's block time */
   auctions(market: number | undefined): Json
   insuranceFund(): Json
