@@ -4,11 +4,11 @@
  */
 import { mkdirSync } from 'node:fs'
 import type { Block, Genesis } from '../engine/index.ts'
-import { decodeSignedTx, HEADER_BYTES, SIGNATURE_BYTES } from '../engine/index.ts'
+import { decodeSignedTx, HEADER_BYTES, insuranceFundBalance, SIGNATURE_BYTES } from '../engine/index.ts'
 import type { GossipVerdict, P2P } from '../p2p/index.ts'
 import { createP2P } from '../p2p/index.ts'
-import type { HealthReport } from '../rpc/index.ts'
-import { buildRpcServer, RpcError } from '../rpc/index.ts'
+import type { HealthReport, LimitsConfig } from '../rpc/index.ts'
+import { buildRpcServer, createLimiter, DEFAULT_LIMITS, RpcError } from '../rpc/index.ts'
 import { toHex } from '../state/index.ts'
 import type { CommittedBlock } from './chain.ts'
 import { Chain } from './chain.ts'
@@ -20,6 +20,8 @@ import { createFollower } from './follower.ts'
 import type { L1Link, L1Options } from './l1Link.ts'
 import { connectL1 } from './l1Link.ts'
 import { Mempool } from './mempool.ts'
+import type { NodeMetrics } from './metrics.ts'
+import { createNodeMetrics } from './metrics.ts'
 import type { OwnKeyGuard } from './ownKeyGuard.ts'
 import { createOwnKeyGuard } from './ownKeyGuard.ts'
 import { createRpcBackend } from './rpcBackend.ts'
@@ -46,6 +48,8 @@ export interface NodeConfig {
   /** heights whose state roots and proofs are kept (default 128) */
   keepHeights?: number
   mempoolCapacity?: number
+  /** RPC rate limits per IP and per account (rpc/limits.ts); 'off' disables both; default DEFAULT_LIMITS */
+  rpcLimits?: LimitsConfig | 'off'
   maxTxsPerBlock?: number
   log?: (msg: string) => void
   /** test hook between the steps of a commit (node/failPoints.ts) */
@@ -62,6 +66,8 @@ export interface PerpNode {
   readonly p2p: P2P
   readonly rpcUrl: string
   readonly mismatch: RootMismatch | undefined
+  /** this node's metrics (its own Prometheus registry, served at GET /metrics) */
+  readonly metrics: NodeMetrics
   health(): HealthReport
   onCommitted(listener: (b: CommittedBlock) => void): void
   /** the L1 link, when configured */
@@ -157,6 +163,17 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         ? { forward: (bytes: Uint8Array) => (p2p as P2P).publishTransaction(bytes) }
         : {}),
     })
+    const metrics = createNodeMetrics({
+      mempoolSize: () => mempool.size,
+      peers: () => p2p?.peers().length ?? 0,
+      headHeight: () => chain.head.height,
+      insuranceFund: () => insuranceFundBalance(chain.state),
+      alarm: () => {
+        const status = backend.health().status
+        return status === 'root-mismatch' || status === 'equivocation' ? status : null
+      },
+    })
+    chain.onCommitted((b) => metrics.blockCommitted(b.result))
 
     if (config.role === 'validator') {
       const link = l1
@@ -166,6 +183,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         maxTxsPerBlock,
         now,
         log,
+        metrics,
         ...(link !== undefined ? { checkBlock: (block: Block) => link.checkDeposits(block, chain.state.bridge) } : {}),
       })
     }
@@ -240,13 +258,21 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
           : {}),
         now,
         log,
+        metrics,
         halted: () => guard?.halted ?? false,
       })
       s.start()
       stack.push(() => s.stop())
     }
 
-    const app = buildRpcServer(backend, { log })
+    const limits = config.rpcLimits ?? DEFAULT_LIMITS
+    const app = buildRpcServer(backend, {
+      log,
+      metrics,
+      metricsText: () => metrics.text(),
+      version: VERSION,
+      ...(limits !== 'off' ? { limiter: createLimiter(limits) } : {}),
+    })
     const address = await app.listen({ host: config.rpcHost, port: config.rpcPort })
     stack.push(() => app.close())
     log(
@@ -262,6 +288,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         return follower?.mismatch
       },
       health,
+      metrics,
       l1,
       onCommitted: (listener) => chain.onCommitted(listener),
       stop,
