@@ -11,6 +11,7 @@ import { blockHash, InvariantViolation, txRoot } from '../engine/index.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import { MAX_DEPOSITS_PER_BLOCK } from './l1Link.ts'
 import type { Mempool } from './mempool.ts'
+import type { BlockMetrics } from './metrics.ts'
 import { signDigest } from './signatures.ts'
 import type { VerifiedSignedTx } from './verify.ts'
 
@@ -27,6 +28,7 @@ export interface SequencerInit {
   log: (msg: string) => void
   /** true while an alarm stands (node/ownKeyGuard.ts): the loop keeps ticking but produces nothing */
   halted?: () => boolean
+  metrics?: BlockMetrics
 }
 
 export interface Sequencer {
@@ -44,6 +46,7 @@ export function createSequencer(init: SequencerInit): Sequencer {
 
   async function produce(): Promise<CommittedBlock | undefined> {
     if (init.halted?.() === true) return undefined
+    const started = performance.now()
     const system = init.systemTxs?.(MAX_DEPOSITS_PER_BLOCK) ?? []
     const entries = [...system, ...mempool.peek(init.maxTxsPerBlock - system.length)]
     const head = chain.head
@@ -79,6 +82,7 @@ export function createSequencer(init: SequencerInit): Sequencer {
       // a commit that failed after its batch was written still included these (the head is re-read from disk)
       if (chain.head.height >= header.height) mempool.remove(entries.map((e) => e.tx.hash))
     }
+    init.metrics?.blockProduced((performance.now() - started) / 1000, txs.length)
     init
       .publish(committed.bytes)
       .catch((e: unknown) => init.log(`gossip of block ${header.height} failed: ${String(e)}`))
