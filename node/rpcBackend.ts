@@ -301,6 +301,7 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
 
     proof: (address, subaccount, tag) => proveKey(subaccountKey(fromHex(address), subaccount), tag),
     withdrawalProof: (id, tag) => proveKey(withdrawalKey(id), tag),
+    stateProof: (key, tag) => proveKey(fromHex(key), tag),
     async settlement() {
       if (init.settlement === undefined)
         throw appError('NODE_NOT_READY', 'this node is not linked to an L1 (start it with --l1)')

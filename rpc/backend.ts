@@ -54,6 +54,8 @@ export interface RpcBackend {
   proof(address: string, subaccount: number, height: bigint | 'latest'): Promise<Json>
   /** proof of the pending-withdrawal leaf `id` (what the L1 contract's finalizeWithdrawal takes) */
   withdrawalProof(id: bigint, height: bigint | 'latest'): Promise<Json>
+  /** proof of any state key (0x-hex, docs/state-tree.md key layouts): markets and the bridge leaf for the escape hatch */
+  stateProof(key: string, height: bigint | 'latest'): Promise<Json>
   /** the L1 side: last settled root, escape mode, deposits, withdrawals and their L1 status */
   settlement(): Promise<Json>
   /** live liquidation auctions (of one market), priced at the head's block time */
