@@ -83,6 +83,8 @@ export interface PerpdClient extends ReadActions {
   waitFor(hash: Hex, opts?: WaitForOptions): Promise<FinalReceipt>
   /** the node's EIP-712 domain and types (fetched once) */
   eip712(): Promise<Eip712Description>
+  /** any JSON-RPC method, raw: the result as the wire has it, failures as typed errors */
+  request<T = unknown>(method: string, params?: readonly unknown[]): Promise<T>
 }
 
 export function createClient(opts: ClientOptions): PerpdClient {
@@ -143,6 +145,7 @@ export function createClient(opts: ClientOptions): PerpdClient {
     bid: async (p) => send(await buildBid(ctx, p)),
     waitFor: (hash, waitOpts) => waitForReceipt((h) => reads.transaction(h), hash, waitOpts),
     eip712: loadEip712,
+    request: (method, params) => transport.request(method, params),
   }
 }
 

@@ -107,7 +107,12 @@ export async function buildPlaceOrder(ctx: WriteContext, p: PlaceOrderParameters
 const PPM = 1_000_000n
 
 /** The slippage-bounded limit: buy ⌊ref × (1 + s)⌋ down to the tick, sell ⌈ref × (1 − s)⌉ up to the tick. */
-export function slippageLimit(market: Market, side: Side, reference: bigint, slippagePpm: bigint): bigint {
+export function slippageLimit(
+  market: { tickSize: bigint },
+  side: Side,
+  reference: bigint,
+  slippagePpm: bigint,
+): bigint {
   const tick = market.tickSize
   if (side === 'buy') {
     const bound = (reference * (PPM + slippagePpm)) / PPM // floor: never above the bound
