@@ -318,12 +318,20 @@ export function createFollower(init: FollowerInit): Follower {
     return path
   }
 
-  /** Only one parent walk at a time; blocks that arrive meanwhile wait in `seen` and are drained after it. */
+  /**
+   * Only one parent walk at a time; blocks that arrive meanwhile wait in `seen` and are drained after it. A walk
+   * may overlap a range sync: imports are queued one at a time, and a height imported twice is simply stale.
+   */
   let walking = false
 
   /** Places a gossiped block whose parent is not the head: parents by hash first, then a range sync. */
   async function placeByHash(block: Block, from: string): Promise<void> {
-    if (p2p === undefined || halted || syncing || walking) return
+    if (p2p === undefined || halted || walking) return
+    // too wide a gap for a walk: one range request does it
+    if (block.header.height - chain.head.height - 1n > BigInt(PARENT_WALK)) {
+      void sync(from)
+      return
+    }
     walking = true
     let placed = false
     try {
