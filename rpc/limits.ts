@@ -62,13 +62,18 @@ export class KeyedBuckets {
     return { tokens, at: now }
   }
 
-  /** ms until `n` tokens are there (0: now). A request larger than the burst waits for a full bucket. */
+  /**
+   * ms until `n` tokens are there (0: now). A body larger than the burst passes only with a full bucket and
+   * leaves it in debt (negative), repaid at perSecond before the next request passes.
+   */
   waitMs(key: string, n: number, now: number): number {
     if (this.limit.perSecond <= 0) return 0
     const { tokens } = this.#refilled(key, now)
     const need = Math.min(n, this.limit.burst)
-    // rounded up: a client that waits this long is never refused again for the same request
-    return tokens >= need && n <= this.limit.burst ? 0 : Math.ceil(((need - tokens) * 1000) / this.limit.perSecond)
+    // rounded up: a client that waits this long is not refused again for the same request
+    if (tokens >= need) return 0
+    // less a hair of float error: 0.01 token at 10/s is 1 ms, not 1.0000000000000009 → 2
+    return Math.ceil(((need - tokens) * 1000) / this.limit.perSecond - 1e-9)
   }
 
   take(key: string, n: number, now: number): void {

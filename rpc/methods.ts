@@ -170,6 +170,27 @@ export const METHOD_SPECS: readonly MethodSpec[] = [
     transports: BOTH,
     run: ([m], c) => c.backend.auctions(m === undefined ? undefined : asUint(m)),
   },
+  {
+    name: 'perp_withdrawalProof',
+    summary: "A pending withdrawal's leaf and its Merkle proof at a kept height (what L1 finalizeWithdrawal takes).",
+    params: [
+      { name: 'id', summary: 'withdrawal id (from the withdrawal event)', schema: ref('Uint64'), required: true },
+      height,
+    ],
+    result: { name: 'proof', schema: ref('Proof') },
+    errors: ['NODE_NOT_READY'],
+    transports: BOTH,
+    run: ([id, tag], c) => c.backend.withdrawalProof(BigInt(id as string | number), asBlockTag(tag)),
+  },
+  {
+    name: 'perp_settlement',
+    summary: 'The L1 side: last settled root, escape mode, deposits, withdrawals and their L1 status.',
+    params: [],
+    result: { name: 'settlement', schema: { type: 'object' } },
+    errors: ['NODE_NOT_READY'],
+    transports: BOTH,
+    run: (_a, c) => c.backend.settlement(),
+  },
   read('perp_insuranceFund', "The insurance fund's subaccount, balance and live auctions.", ref('InsuranceFund'), (b) =>
     b.insuranceFund(),
   ),

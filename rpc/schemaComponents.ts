@@ -58,6 +58,15 @@ const BLOCK_TAG: JsonSchema = {
   ],
 }
 
+const UINT64: JsonSchema = {
+  title: 'Uint64',
+  description: 'an unsigned 64-bit integer (decimal string, or a JSON integer up to 2^53−1)',
+  oneOf: [
+    { type: 'string', pattern: decimalAtMost((1n << 64n) - 1n) },
+    { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+  ],
+}
+
 /** Decimal strings as the node answers them: integers of any size, signed where a value can be negative. */
 const QUANTITY: JsonSchema = { title: 'Quantity', type: 'string', pattern: '^-?(0|[1-9][0-9]*)$' }
 const HEX: JsonSchema = { title: 'Hex', type: 'string', pattern: '^0x([0-9a-f][0-9a-f])*$' }
@@ -126,6 +135,7 @@ export const PARAM_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   Hash32: HASH32,
   Signature: SIGNATURE,
   BlockTag: BLOCK_TAG,
+  Uint64: UINT64,
   Quantity: QUANTITY,
   Hex: HEX,
   HexQuantity: HEX_QUANTITY,
