@@ -1,19 +1,21 @@
 /**
  * @module The wire form ↔ the client's values. The node sends every integer quantity as a decimal string
  * (docs/rpc.md); `fromWire` turns each such string into a bigint, recursively, and leaves JSON numbers,
- * booleans, hex and text as they are. Free-text fields (`message`, `detail`, `symbol`) are never converted, so a
- * message that happens to be digits stays text. `toWireMessage` is the other way for signed messages.
+ * booleans, hex and text as they are. Text fields (`message`, `detail`, `symbol`) and the EIP-712 description
+ * (whose domain `version` is "1", and must stay the string it signs) are kept whole, so text that happens to be
+ * digits stays text. `toWireMessage` is the other way for signed messages.
  */
 
 const INTEGER = /^-?[0-9]{1,78}$/
-const TEXT_FIELDS: ReadonlySet<string> = new Set(['message', 'detail', 'symbol'])
+const KEPT_WHOLE: ReadonlySet<string> = new Set(['message', 'detail', 'symbol', 'eip712'])
 
 export function fromWire<T>(value: unknown): T {
   return convert(value, undefined) as T
 }
 
 function convert(value: unknown, key: string | undefined): unknown {
-  if (typeof value === 'string') return INTEGER.test(value) && !TEXT_FIELDS.has(key ?? '') ? BigInt(value) : value
+  if (key !== undefined && KEPT_WHOLE.has(key)) return value
+  if (typeof value === 'string') return INTEGER.test(value) ? BigInt(value) : value
   if (Array.isArray(value)) return value.map((v) => convert(v, undefined))
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {}

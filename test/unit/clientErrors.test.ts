@@ -28,6 +28,8 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+const REJECTED = `0x${'ab'.repeat(32)}` as const
+
 // a throwaway key: these tests never sign anything a node would accept
 const account = privateKeyToAccount(`0x${'11'.repeat(32)}`)
 
@@ -123,6 +125,22 @@ describe('JSON-RPC answers → typed errors', () => {
         })
       else if (method === 'proxy') res.writeHead(502).end('<html>bad gateway</html>')
       else if (method === 'garbage') res.writeHead(200).end('not json')
+      else if (method === 'perp_transaction' && params[0] === REJECTED)
+        reply(200, {
+          jsonrpc: '2.0',
+          id: 1,
+          result: {
+            hash: REJECTED,
+            status: 'rejected',
+            height: '9',
+            index: 0,
+            kind: 'order',
+            events: [],
+            error: { reason: 'INSUFFICIENT_MARGIN', message: 'equity below initial margin' },
+          },
+        })
+      else if (method === 'perp_transaction')
+        reply(200, { jsonrpc: '2.0', id: 1, result: { hash: params[0], status: 'pending' } })
       else if (method === 'silent') setTimeout(() => res.end(), 2_000)
       else reply(200, { jsonrpc: '2.0', id: 1, result: 'ok' })
     }))
@@ -177,6 +195,20 @@ describe('JSON-RPC answers → typed errors', () => {
     const e = await rejection(quick.request('silent'))
     expect(e).toBeInstanceOf(TimeoutError)
     expect(e).toMatchObject({ reason: 'TIMEOUT', timeoutMs: 100 })
+  })
+
+  it('waitFor returns a rejected receipt, or throws its typed error (origin block) with throwOnReject', async () => {
+    const receipt = await client.waitFor(REJECTED)
+    expect(receipt).toMatchObject({ status: 'rejected', height: 9n, error: { reason: 'INSUFFICIENT_MARGIN' } })
+    const e = await rejection(client.waitFor(REJECTED, { throwOnReject: true }))
+    expect(e).toBeInstanceOf(InsufficientMarginError)
+    expect(e).toMatchObject({ origin: 'block', hash: REJECTED, shortMessage: 'equity below initial margin' })
+  })
+
+  it('waitFor gives up on a transaction that stays pending with TimeoutError', async () => {
+    const e = await rejection(client.waitFor(`0x${'cd'.repeat(32)}`, { timeoutMs: 200, pollMs: 20 }))
+    expect(e).toBeInstanceOf(TimeoutError)
+    expect((e as TimeoutError).details).toBe('still pending')
   })
 
   it('reports a refused connection as HttpRequestError without a status', async () => {
