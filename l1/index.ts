@@ -14,6 +14,8 @@ export {
 } from './artifacts.ts'
 export type { RollupDeployment, RollupParams } from './deploy.ts'
 export { DeploymentError, deployRollup } from './deploy.ts'
+export type { EmbeddedL1, EmbeddedL1Options } from './embedded/embeddedL1.ts'
+export { DEFAULT_BLOCK_TIME_MS, startEmbeddedL1 } from './embedded/embeddedL1.ts'
 export type { MarketSource } from './escapeValue.ts'
 export { escapeEquity, escapeValue } from './escapeValue.ts'
 export type { MarketPricing, SubaccountHoldings, SubaccountPosition, WithdrawalLeaf } from './leafValues.ts'
