@@ -17,7 +17,7 @@ import { CommittedChain, withdrawTx } from './helpers/l1State.ts'
 
 const USDC = 1_000_000n
 const WINDOW = 100n
-const [, SEQUENCER, CHALLENGER, RECIPIENT] = testAccounts.map((a) => a.address) as [Address, Address, Address, Address]
+const [, , CHALLENGER, RECIPIENT] = testAccounts.map((a) => a.address) as [Address, Address, Address, Address]
 const TRADER = ACCOUNTS[2] as EngineAddress
 /** the engine's addresses are lowercase hex */
 const RECIPIENT_L2 = RECIPIENT.toLowerCase() as EngineAddress
