@@ -7,11 +7,14 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import type { Genesis } from '../engine/index.ts'
 import { fromHex, toHex } from '../state/index.ts'
 import { ChainStore } from './chainStore.ts'
 import { startDevnet } from './devnet.ts'
 import { devnetKeys, ORACLE_KEY_INDEXES, SEQUENCER_KEY_INDEX } from './devnetKeys.ts'
 import { DEVNET_GENESIS_PATH, loadGenesis } from './genesisFile.ts'
+import type { L1Options } from './l1Link.ts'
+import { startEmbeddedSettlement } from './l1Setup.ts'
 import { startNode, VERSION } from './node.ts'
 import { verifyStore } from './replay.ts'
 import { addressOfPrivateKey } from './signatures.ts'
@@ -20,11 +23,13 @@ import { exportSnapshot, importSnapshot, storeDirIsEmpty } from './snapshot.ts'
 const USAGE = `perpd ${VERSION} — an appchain node for perpetual futures
 
 usage:
-  perpd devnet [--data DIR] [--sim on|off] [--rpc-port 8545] [--block-time MS]
-      a sequencer and two validators on loopback (RPC 8545, 8546, 8547) with simulated trading
+  perpd devnet [--data DIR] [--sim on|off] [--rpc-port 8545] [--block-time MS] [--l1 embedded|off]
+      a sequencer and two validators on loopback (RPC 8545, 8546, 8547) with simulated trading, settling to an
+      embedded L1 (Ethereum JSON-RPC on 8555) that runs the rollup contract
   perpd start --role sequencer|validator --data DIR [--genesis FILE] [--rpc HOST:PORT]
               [--p2p MULTIADDR] [--bootstrap MULTIADDR ...] [--key-file FILE] [--block-time MS]
-              [--keep-heights N] [--clear-alarm HEIGHT]
+              [--keep-heights N] [--clear-alarm HEIGHT] [--l1 embedded|URL|off] [--l1-rollup ADDR]
+              [--l1-port PORT] [--l1-confirmations N] [--settle-every N]
       one node; a sequencer needs --key-file (hex private key of genesis.sequencer); --keep-heights: how many
       recent heights keep their state roots and proofs (default 128); --clear-alarm: acknowledge, after
       inspecting it, the fraud alarm standing at HEIGHT, so the node produces or follows again (the evidence stays)
@@ -89,11 +94,14 @@ async function devnet(args: string[]): Promise<void> {
       sim: { type: 'string', default: 'on' },
       'rpc-port': { type: 'string' },
       'block-time': { type: 'string' },
+      l1: { type: 'string', default: 'embedded' },
     },
   })
   if (values.sim !== 'on' && values.sim !== 'off') fail('--sim takes on or off')
+  if (values.l1 !== 'embedded' && values.l1 !== 'off') fail('--l1 takes embedded or off on a devnet')
   const net = await startDevnet({
     sim: values.sim === 'on',
+    l1: values.l1 === 'embedded',
     print,
     ...(values.data !== undefined ? { dataDir: resolve(values.data) } : {}),
     ...(values['rpc-port'] !== undefined ? { rpcPort: Number(values['rpc-port']) } : {}),
@@ -116,6 +124,11 @@ async function start(args: string[]): Promise<void> {
       'block-time': { type: 'string' },
       'keep-heights': { type: 'string' },
       'clear-alarm': { type: 'string' },
+      l1: { type: 'string' },
+      'l1-rollup': { type: 'string' },
+      'l1-port': { type: 'string' },
+      'l1-confirmations': { type: 'string' },
+      'settle-every': { type: 'string' },
     },
   })
   const clearAlarm = values['clear-alarm'] === undefined ? undefined : heightArg(values['clear-alarm'], '--clear-alarm')
@@ -130,9 +143,11 @@ async function start(args: string[]): Promise<void> {
   const dataDir = resolve(values.data)
   const rpc = hostPort(values.rpc, '--rpc')
   const nodeKeyPath = join(dataDir, 'node.key')
+  const genesis = loadGenesis(values.genesis)
+  const l1 = await l1Setup(values, genesis, dataDir, rpc)
   const node = await startNode({
     role: values.role,
-    genesis: loadGenesis(values.genesis),
+    genesis,
     dataDir: join(dataDir, 'chain'),
     rpcHost: rpc.host,
     rpcPort: rpc.port,
@@ -144,9 +159,56 @@ async function start(args: string[]): Promise<void> {
     ...(blockTimeMs !== undefined ? { blockTimeMs } : {}),
     ...(keepHeights !== undefined ? { keepHeights } : {}),
     ...(clearAlarm !== undefined ? { clearAlarm } : {}),
+    ...(l1 !== undefined ? { l1: l1.options } : {}),
+  }).catch(async (e: unknown) => {
+    await l1?.stop()
+    throw e
   })
   print(`p2p: ${node.p2p.multiaddrs().join(' ')}`)
-  onShutdown(node.stop)
+  onShutdown(async () => {
+    await node.stop()
+    await l1?.stop()
+  })
+}
+
+function countArg(v: string | undefined, flag: string, max: number): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!(Number.isInteger(n) && n >= 0 && n <= max)) fail(`${flag} takes a whole number from 0 to ${max}`)
+  return n
+}
+
+/**
+ * `--l1 embedded` starts the in-process L1 under DIR/l1 (deploying the rollup on first start; Ethereum JSON-RPC on
+ * --l1-port, default the RPC port + 10); `--l1 URL` uses an Ethereum JSON-RPC endpoint and needs --l1-rollup.
+ */
+async function l1Setup(
+  values: Record<string, string | boolean | string[] | undefined>,
+  genesis: Genesis,
+  dataDir: string,
+  rpc: { host: string; port: number },
+): Promise<{ options: L1Options; stop: () => Promise<void> } | undefined> {
+  const endpoint = values.l1 as string | undefined
+  if (endpoint === undefined || endpoint === 'off') return undefined
+  const settleEvery = countArg(values['settle-every'] as string | undefined, '--settle-every', 1_000_000)
+  const confirmations = countArg(values['l1-confirmations'] as string | undefined, '--l1-confirmations', 1_000)
+  const tuning = {
+    ...(settleEvery !== undefined ? { settleEveryBlocks: Math.max(1, settleEvery) } : {}),
+    ...(confirmations !== undefined ? { confirmations } : {}),
+  }
+  if (endpoint === 'embedded') {
+    const port = countArg(values['l1-port'] as string | undefined, '--l1-port', 65_535) ?? rpc.port + 10
+    const s = await startEmbeddedSettlement({ genesis, dataDir: join(dataDir, 'l1'), host: rpc.host, port, log: print })
+    print(`l1: embedded L1 ${s.l1.chainId} at ${s.l1.url ?? 'in-process'}, rollup ${s.deployment.rollup}`)
+    return { options: { ...s.options, ...tuning }, stop: s.stop }
+  }
+  if (!/^https?:\/\//.test(endpoint)) fail('--l1 takes embedded, off, or an http(s) URL of an Ethereum JSON-RPC node')
+  const rollup = values['l1-rollup'] as string | undefined
+  if (rollup === undefined || !/^0x[0-9a-fA-F]{40}$/.test(rollup)) fail('--l1 URL needs --l1-rollup 0xADDRESS')
+  return {
+    options: { endpoint, rollup: rollup.toLowerCase() as `0x${string}`, confirmations: 2, ...tuning },
+    stop: async () => {},
+  }
 }
 
 function heightArg(v: string | undefined, flag = '--height'): bigint | undefined {
@@ -292,6 +354,25 @@ async function status(args: string[]): Promise<void> {
     print(
       `health ${health.ok ? 'ok' : 'NOT OK'}  ${health.status}${health.detail !== undefined ? `  (${health.detail})` : ''}`,
     )
+    const l1 = (await (
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'perp_settlement', params: [] }),
+      })
+    ).json()) as { result?: Record<string, unknown> }
+    const s = l1.result
+    if (s === undefined) print('l1: not linked')
+    else {
+      const withdrawals = (s.withdrawals as { status: string }[]).reduce<Record<string, number>>((n, w) => {
+        n[w.status] = (n[w.status] ?? 0) + 1
+        return n
+      }, {})
+      print(
+        `l1 ${s.l1ChainId}  rollup ${s.rollup}  settled height ${s.lastSettledHeight}${s.escapeMode ? '  ESCAPE MODE' : ''}` +
+          `  deposits ${s.nextDepositSeq}/${s.depositCount} credited  withdrawals ${JSON.stringify(withdrawals)}`,
+      )
+    }
   } catch (e) {
     fail(`cannot reach ${url}: ${e instanceof Error ? e.message : String(e)}`)
   }

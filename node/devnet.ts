@@ -10,6 +10,8 @@ import { keccak256, toHex } from '../state/index.ts'
 import { createBlockLog } from './blockLog.ts'
 import { devnetKey, SEQUENCER_KEY_INDEX } from './devnetKeys.ts'
 import { DEVNET_GENESIS_PATH, loadGenesis } from './genesisFile.ts'
+import type { EmbeddedSettlement } from './l1Setup.ts'
+import { startEmbeddedSettlement } from './l1Setup.ts'
 import type { PerpNode } from './node.ts'
 import { startNode } from './node.ts'
 import type { Simulation } from './sim.ts'
@@ -22,12 +24,15 @@ export interface DevnetOptions {
   rpcHost?: string
   rpcPort?: number
   blockTimeMs?: number
+  /** run the embedded L1 with the rollup contract (default true); its Ethereum JSON-RPC listens on rpcPort + 10 */
+  l1?: boolean
   print: (line: string) => void
 }
 
 export interface Devnet {
   sequencer: PerpNode
   validators: PerpNode[]
+  settlement: EmbeddedSettlement | undefined
   stop(): Promise<void>
 }
 
@@ -46,12 +51,14 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   const log = (msg: string): void => o.print(msg)
   const nodes: PerpNode[] = []
   let sim: Simulation | undefined
+  let settlement: EmbeddedSettlement | undefined
   let flushTimer: NodeJS.Timeout | undefined
 
   const stop = async (): Promise<void> => {
     if (flushTimer !== undefined) clearInterval(flushTimer)
     await sim?.stop()
     for (const n of [...nodes].reverse()) await n.stop()
+    await settlement?.stop()
     if (temporary) rmSync(root, { recursive: true, force: true })
   }
 
@@ -63,6 +70,15 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       quietEmpty: !o.sim,
       now: Date.now,
     })
+    if (o.l1 !== false)
+      settlement = await startEmbeddedSettlement({
+        genesis,
+        dataDir: join(root, 'l1'),
+        host,
+        port: port + 10,
+        log: (msg) => log(msg),
+      })
+    const l1 = settlement === undefined ? {} : { l1: settlement.options }
     const sequencer = await startNode({
       role: 'sequencer',
       genesis,
@@ -74,6 +90,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       p2pKey: p2pSeed('sequencer'),
       signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
       ...(o.blockTimeMs !== undefined ? { blockTimeMs: o.blockTimeMs } : {}),
+      ...l1,
       log,
     })
     nodes.push(sequencer)
@@ -105,6 +122,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
         bootstrap: sequencer.p2p.multiaddrs(),
         p2pKey: p2pSeed(`validator-${i}`),
         ...(o.blockTimeMs !== undefined ? { blockTimeMs: o.blockTimeMs } : {}),
+        ...l1,
         log: (msg) => log(`validator-${i}: ${msg}`),
       })
       nodes.push(v)
@@ -118,6 +136,10 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
         .map((n) => n.rpcUrl)
         .join(', ')}`,
     )
+    if (settlement !== undefined)
+      o.print(
+        `devnet: embedded L1 ${settlement.l1.chainId} at ${settlement.l1.url ?? 'in-process'}; rollup ${settlement.deployment.rollup}, mock USDC ${settlement.deployment.token}`,
+      )
     if (o.sim) {
       sim = await startSimulation({
         sequencerUrl: sequencer.rpcUrl,
@@ -128,7 +150,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       })
       o.print('devnet: market simulation on (oracle feeder, 2 market makers, 2 takers); --sim off to disable')
     }
-    return { sequencer, validators: nodes.slice(1), stop }
+    return { sequencer, validators: nodes.slice(1), settlement, stop }
   } catch (e) {
     await stop()
     throw e

@@ -22,7 +22,7 @@ import { SYSTEM_SIGNATURE, verifyBlockTx } from './verify.ts'
 
 export interface L1Options {
   /** the embedded L1's EIP-1193 request function, or an Ethereum JSON-RPC URL */
-  endpoint: { request: EIP1193RequestFn } | string
+  endpoint: { request(args: { method: string; params?: unknown }): Promise<unknown> } | string
   rollup: Address
   /** L1 blocks on top of a deposit before it is credited (default 0: the embedded L1 does not reorganize) */
   confirmations?: number

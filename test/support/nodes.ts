@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FailPoint } from '../../node/failPoints.ts'
-import type { PerpNode } from '../../node/index.ts'
+import type { L1Options, PerpNode } from '../../node/index.ts'
 import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
 
 export function tempDir(label: string): { path: string; remove: () => void } {
@@ -36,6 +36,8 @@ export interface TestNodeOptions {
   /** test hook between the steps of a commit (node/failPoints.ts) */
   failPoint?: FailPoint
   log?: (msg: string) => void
+  /** settle to this L1 rollup (test/support/l1.ts) */
+  l1?: L1Options
 }
 
 export async function startSequencer(o: TestNodeOptions): Promise<PerpNode> {
@@ -52,6 +54,7 @@ export async function startSequencer(o: TestNodeOptions): Promise<PerpNode> {
     blockTimeMs: o.blockTimeMs ?? 100,
     ...(o.failPoint !== undefined ? { failPoint: o.failPoint } : {}),
     ...(o.log !== undefined ? { log: o.log } : {}),
+    ...(o.l1 !== undefined ? { l1: o.l1 } : {}),
   })
 }
 
@@ -67,6 +70,7 @@ export async function startValidator(o: TestNodeOptions): Promise<PerpNode> {
     blockTimeMs: o.blockTimeMs ?? 100,
     ...(o.failPoint !== undefined ? { failPoint: o.failPoint } : {}),
     ...(o.log !== undefined ? { log: o.log } : {}),
+    ...(o.l1 !== undefined ? { l1: o.l1 } : {}),
   })
 }
 
