@@ -22,3 +22,11 @@ export { validate } from './schema.ts'
 export { SCHEMA_TABLE } from './schemaTable.ts'
 export type { RpcServerOptions } from './server.ts'
 export { buildRpcServer, DEFAULT_BODY_LIMIT, DEFAULT_MAX_BATCH } from './server.ts'
+export type { SubscriptionTopic, TopicSchema } from './subscriptionSchemas.ts'
+export {
+  SUBSCRIPTION_PARAM_SCHEMAS,
+  SUBSCRIPTION_RESULT_SCHEMAS,
+  SUBSCRIPTION_TOPICS,
+} from './subscriptionSchemas.ts'
+export type { WsOptions, WsServerHandle } from './wsServer.ts'
+export { DEFAULT_WS_OPTIONS } from './wsServer.ts'
