@@ -186,7 +186,7 @@ describe('a validator fetching blocks by hash', () => {
           }),
         ),
     })
-    const gossipUntil = async (what: string, bytes: Uint8Array, done: () => boolean): Promise<void> =>
+    const gossipUntil = async (what: string, bytes: Uint8Array, done: () => boolean): Promise<boolean> =>
       waitFor(what, async () => {
         await peer.publishBlock(bytes)
         return done() ? true : undefined
