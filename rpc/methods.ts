@@ -183,6 +183,25 @@ export const METHOD_SPECS: readonly MethodSpec[] = [
     run: ([id, tag], c) => c.backend.withdrawalProof(BigInt(id as string | number), asBlockTag(tag)),
   },
   {
+    name: 'perp_stateProof',
+    summary:
+      'Any state leaf by its key (docs/state-tree.md key layouts: 0x02‖market u32, 0x08 the bridge, …) with its ' +
+      'Merkle proof at a kept height; an absent key gets a non-membership proof (value null).',
+    params: [
+      {
+        name: 'key',
+        summary: 'state key, 0x-hex (1 to 64 bytes)',
+        schema: { type: 'string', pattern: '^0x([0-9a-fA-F]{2}){1,64}$' },
+        required: true,
+      },
+      height,
+    ],
+    result: { name: 'proof', schema: ref('Proof') },
+    errors: ['NODE_NOT_READY'],
+    transports: BOTH,
+    run: ([key, tag], c) => c.backend.stateProof(asLowerHex(key), asBlockTag(tag)),
+  },
+  {
     name: 'perp_settlement',
     summary: 'The L1 side: last settled root, escape mode, deposits, withdrawals and their L1 status.',
     params: [],

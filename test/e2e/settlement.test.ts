@@ -117,7 +117,8 @@ async function flow(start: () => Promise<TestL1>): Promise<void> {
     'a settled root past the withdrawal',
     async () => {
       const s = await call<Settlement>(validator.rpcUrl, 'perp_settlement')
-      return BigInt(s.lastSettledHeight) >= l2Height && validator.chain.head.height >= l2Height ? s : undefined
+      const h = BigInt(s.lastSettledHeight)
+      return h >= l2Height && validator.chain.head.height >= h ? s : undefined
     },
     30_000,
   )
