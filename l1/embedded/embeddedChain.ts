@@ -134,6 +134,21 @@ export class EmbeddedChain {
     })
   }
 
+  /**
+   * anvil_mine: `count` empty blocks in one job, each `interval` seconds after the previous (the clock's rule if
+   * undefined); the journal is synced once, after the last.
+   */
+  mineMany(count: number, interval: bigint | undefined): Promise<MinedBlock> {
+    return this.queue.run(async () => {
+      let last = this.store.head()
+      for (let i = 0; i < count; i++) {
+        if (interval !== undefined) this.clock.increase(interval)
+        last = await this.mineAndCommit([], [], i === count - 1)
+      }
+      return last
+    })
+  }
+
   /** The interval clock's tick: one empty block, unless the previous tick's block is still waiting its turn. */
   mineInterval(): void {
     if (this.intervalBlockQueued || this.closed) return

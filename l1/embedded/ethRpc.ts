@@ -5,6 +5,7 @@
  */
 
 import { bytesToHex, createAddressFromString, setLengthLeft } from '@ethereumjs/util'
+import { BaseError } from 'viem'
 import { call, estimateGas } from './callExecution.ts'
 import { parseCallRequest } from './callRequest.ts'
 import { CLIENT_VERSION, SUGGESTED_PRIORITY_FEE } from './chainParams.ts'
@@ -35,6 +36,9 @@ export interface RequestArguments {
 export type EthRequest = (args: RequestArguments) => Promise<unknown>
 
 type Method = (p: unknown[]) => unknown
+
+/** blocks one anvil_mine may ask for (each takes about 0.4 ms) */
+export const MAX_BLOCKS_PER_MINE = 100_000n
 
 /** Builds `request` for `chain`: the one entry point of the in-process transport and of the HTTP server. */
 export function createEthRequest(chain: EmbeddedChain, log: (msg: string) => void): EthRequest {
@@ -159,6 +163,15 @@ function testMethods(chain: EmbeddedChain): Record<string, Method> {
       const timestamp = p[0] === undefined || p[0] === null ? undefined : parseSeconds(p[0], 'timestamp')
       await chain.mine(timestamp === undefined ? {} : { timestamp })
       return '0x0'
+    },
+    anvil_mine: async (p) => {
+      const count = p[0] === undefined || p[0] === null ? 1n : parseSeconds(p[0], 'blocks')
+      if (count < 1n || count > MAX_BLOCKS_PER_MINE)
+        throw invalidParams(`blocks: expected 1 to ${MAX_BLOCKS_PER_MINE} blocks`)
+      const interval = p[1] === undefined || p[1] === null ? undefined : parseSeconds(p[1], 'interval')
+      if (interval === 0n) throw invalidParams('interval: blocks need at least 1 second between them')
+      await chain.mineMany(Number(count), interval)
+      return null
     },
     evm_snapshot: () => chain.snapshot(),
     evm_revert: (p) => chain.revert(Number(parseQuantity(p[0], 'snapshotId'))),

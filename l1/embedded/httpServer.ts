@@ -83,7 +83,8 @@ async function answerOne(v: unknown, request: EthRequest): Promise<Envelope | un
 }
 
 function failure(id: Id, e: EthRpcError): Envelope {
-  const error =
-    e.data === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, data: e.data }
+  // shortMessage: the one line, without viem's decoration of `message`
+  const message = e.shortMessage
+  const error = e.data === undefined ? { code: e.code, message } : { code: e.code, message, data: e.data }
   return { jsonrpc: '2.0', id, error }
 }

@@ -6,8 +6,9 @@
 
 import solc from 'solc'
 import type { Abi, Hex, Transport } from 'viem'
-import { createPublicClient, createWalletClient, defineChain } from 'viem'
+import { createPublicClient, createWalletClient, defineChain, parseAbi } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { formatAbiItem } from 'viem/utils'
 
 /**
  * Counter: an event with two indexed fields, a custom error, a timestamp reader, and one function that runs
@@ -48,9 +49,22 @@ contract Counter {
 }
 `
 
+/** Counter's interface, typed for viem; `counterContract()` checks that solc's ABI has exactly these items */
+export const COUNTER_ABI = parseAbi([
+  'function count() view returns (uint256)',
+  'function LIMIT() view returns (uint256)',
+  'function increment(uint256 amount) returns (uint256)',
+  'function now_() view returns (uint256 timestamp, uint256 number)',
+  'function opcodes(uint256 x) returns (uint256 loaded, uint256 copied, uint256 leadingZeros)',
+  'event Incremented(address indexed by, uint256 indexed newCount, uint256 amount)',
+  'error TooLarge(uint256 amount, uint256 limit)',
+])
+
 export interface Compiled {
-  abi: Abi
+  abi: typeof COUNTER_ABI
   bytecode: Hex
+  /** the runtime code a deployment leaves at the contract's address */
+  deployedBytecode: Hex
   evmVersion: string
 }
 
@@ -62,18 +76,34 @@ export function counterContract(): Compiled {
   const input = {
     language: 'Solidity',
     sources: { 'Counter.sol': { content: COUNTER_SOURCE } },
-    settings: { outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'metadata'] } } },
+    settings: {
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'metadata'] } },
+    },
   }
   const out = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: { severity: string; formattedMessage: string }[]
-    contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } }; metadata: string }>>
+    contracts: Record<
+      string,
+      Record<
+        string,
+        { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string } }; metadata: string }
+      >
+    >
   }
   const errors = (out.errors ?? []).filter((e) => e.severity === 'error')
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join('\n'))
   const c = out.contracts['Counter.sol']?.Counter
   if (c === undefined) throw new Error('Counter not compiled')
   const metadata = JSON.parse(c.metadata) as { settings: { evmVersion: string } }
-  compiled = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, evmVersion: metadata.settings.evmVersion }
+  const signatures = (abi: Abi) => abi.map((item) => formatAbiItem(item)).sort()
+  if (JSON.stringify(signatures(c.abi)) !== JSON.stringify(signatures(COUNTER_ABI)))
+    throw new Error(`Counter's ABI changed: ${signatures(c.abi).join('; ')}`)
+  compiled = {
+    abi: COUNTER_ABI,
+    bytecode: `0x${c.evm.bytecode.object}`,
+    deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
+    evmVersion: metadata.settings.evmVersion,
+  }
   return compiled
 }
 
@@ -105,4 +135,22 @@ export function clients(transport: Transport, chainId: number, accountIndex = 0)
     wallet: createWalletClient({ chain, transport, account }),
     account,
   }
+}
+
+type Clients = ReturnType<typeof clients>
+
+/** Deploys Counter from the clients' account; returns its address and the deployment receipt. */
+export async function deployCounter(c: Clients) {
+  const { abi, bytecode } = counterContract()
+  const hash = await c.wallet.deployContract({ abi, bytecode })
+  const receipt = await c.public.waitForTransactionReceipt({ hash })
+  if (receipt.contractAddress === null || receipt.contractAddress === undefined) throw new Error('no contract address')
+  return { address: receipt.contractAddress, receipt }
+}
+
+/** Sends `increment(amount)` and waits for its receipt. */
+export async function increment(c: Clients, address: Hex, amount: bigint) {
+  const { abi } = counterContract()
+  const hash = await c.wallet.writeContract({ address, abi, functionName: 'increment', args: [amount] })
+  return c.public.waitForTransactionReceipt({ hash })
 }
