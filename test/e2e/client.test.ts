@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import type { FetchFn, PerpdClient } from 'perpd/client'
 import {
+  AuctionNotFoundError,
   createClient,
   InsufficientMarginError,
   NonceReusedError,
@@ -262,6 +263,15 @@ describe('perpd/client against a sequencer', () => {
     } finally {
       await anvil.stop()
     }
+  })
+
+  it('bid looks the auction up first: none live is AuctionNotFoundError before signing', async () => {
+    const rec = recordingFetch()
+    const c = createClient({ url: node.rpcUrl, account: bob, fetch: rec.fetch })
+    const e = await c.bid({ auctionId: 1n, size: '0.01', limitPrice: '59000' }).catch((x) => x)
+    expect(e).toBeInstanceOf(AuctionNotFoundError)
+    expect(e).toMatchObject({ origin: 'client', field: 'auctionId' })
+    expect(rec.methods).toEqual(['perp_auctions'])
   })
 
   it('serves the other reads typed: block, transaction, proof, auctions, insurance fund', async () => {
