@@ -10,7 +10,10 @@
  *
  * Order books: a group keeps the last book it reported and a sequence number. A new subscriber gets that book
  * as its snapshot with the group's current seq; every later diff has seq + 1, for all members alike, so each
- * subscription sees seq grow by exactly 1 per message.
+ * subscription sees seq grow by exactly 1 per message. A new group reads its first book in the next onBlock,
+ * not at once: between a block's execution and its commit the live state is already the next height's, so a
+ * read then would label the next book with the current height. Its first subscribers get their snapshot with
+ * that block (one block interval at most).
  */
 import type { BlockFeed, RpcBackend } from './backend.ts'
 import { appError } from './errors.ts'
@@ -27,12 +30,17 @@ export interface NotificationSink {
   notify(subscription: string, result: Buffer): void
 }
 
+/**
+ * pending: the subscribe response is not out yet; awaiting: it is, the group's first book is not read yet;
+ * active: notifications flow; closed: unsubscribed.
+ */
+export type SubscriberState = 'pending' | 'awaiting' | 'active' | 'closed'
+
 export interface Subscriber {
   readonly id: string
   readonly sink: NotificationSink
   readonly group: Group
-  /** false until the subscribe response is sent, and again once unsubscribed */
-  active: boolean
+  state: SubscriberState
 }
 
 interface Group {
@@ -59,6 +67,12 @@ export interface HubStats {
   sendMs: number
 }
 
+function snapshotOf(group: Group): Json {
+  const { book, params, seq } = group
+  if (book === undefined || params.topic !== 'orderBook') throw new Error('no book to snapshot')
+  return { type: 'snapshot', market: params.market, height: book.height, seq, bids: book.bids, asks: book.asks }
+}
+
 export class SubscriptionHub {
   readonly #backend: RpcBackend
   readonly #groups = new Map<string, Group>()
@@ -79,7 +93,7 @@ export class SubscriptionHub {
   close(): void {
     this.#detach?.()
     this.#detach = undefined
-    for (const g of this.#groups.values()) for (const s of g.subs) s.active = false
+    for (const g of this.#groups.values()) for (const s of g.subs) s.state = 'closed'
     this.#groups.clear()
     this.#byTopic.clear()
     this.#queue = []
@@ -103,34 +117,36 @@ export class SubscriptionHub {
       this.#groups.set(key, group)
       this.#topic(params.topic).add(group)
     }
-    const sub: Subscriber = { id, sink, group, active: false }
+    const sub: Subscriber = { id, sink, group, state: 'pending' }
     group.subs.add(sub)
     this.stats.subscribers++
     this.stats.groups = this.#groups.size
     return sub
   }
 
-  /** Starts delivery; returns the subscription's first message (the orderBook snapshot), if its topic has one. */
+  /**
+   * Starts delivery once the subscription's id is out; returns its first message (an orderBook snapshot) when it
+   * is to be sent now. A group whose first book is not read yet sends the snapshot with the next block.
+   */
   activate(sub: Subscriber): Buffer | undefined {
-    if (!sub.group.subs.has(sub)) return undefined
-    sub.active = true
-    const { book, params, seq } = sub.group
-    if (params.topic !== 'orderBook' || book === undefined) return undefined
-    const snapshot = {
-      type: 'snapshot',
-      market: params.market,
-      height: book.height,
-      seq,
-      bids: book.bids,
-      asks: book.asks,
+    if (sub.state !== 'pending') return undefined
+    const { book, params } = sub.group
+    if (params.topic !== 'orderBook') {
+      sub.state = 'active'
+      return undefined
     }
-    return Buffer.from(JSON.stringify(snapshot))
+    if (book === undefined) {
+      sub.state = 'awaiting'
+      return undefined
+    }
+    sub.state = 'active'
+    return Buffer.from(JSON.stringify(snapshotOf(sub.group)))
   }
 
   unsubscribe(sub: Subscriber): boolean {
     const group = sub.group
     if (!group.subs.delete(sub)) return false
-    sub.active = false
+    sub.state = 'closed'
     this.stats.subscribers--
     if (group.subs.size === 0) {
       this.#groups.delete(group.key)
@@ -140,18 +156,15 @@ export class SubscriptionHub {
     return true
   }
 
+  /** A group for new params; an unknown market is refused before anything is registered. */
   #newGroup(key: string, params: TopicParams): Group {
-    const group: Group = { key, params, subs: new Set(), seq: 0 }
-    if (params.topic === 'orderBook') {
-      // throws UNKNOWN_MARKET before anything is registered
-      const view = this.#backend.orderBook(params.market, params.depth) as { [k: string]: Json }
-      group.book = { height: String(view.height), bids: levelsOf(view.bids), asks: levelsOf(view.asks) }
-    } else if ((params.topic === 'fills' || params.topic === 'liquidations') && params.market !== undefined) {
+    const market = 'market' in params ? params.market : undefined
+    if (market !== undefined) {
       const markets = this.#backend.markets()
-      if (!Array.isArray(markets) || params.market >= markets.length)
-        throw appError('UNKNOWN_MARKET', `unknown market ${params.market}`, 'market')
+      if (!Array.isArray(markets) || market >= markets.length)
+        throw appError('UNKNOWN_MARKET', `unknown market ${market}`, 'market')
     }
-    return group
+    return { key, params, subs: new Set(), seq: 0 }
   }
 
   onBlock(feed: BlockFeed): void {
@@ -199,7 +212,11 @@ export class SubscriptionHub {
     const changed = new Set(feed.markets)
     for (const group of this.#topic('orderBook')) {
       const { params, book } = group
-      if (params.topic !== 'orderBook' || book === undefined) continue
+      if (params.topic !== 'orderBook') continue
+      if (book === undefined) {
+        this.#firstBook(group, params.market, params.depth, feed.height)
+        continue
+      }
       book.height = feed.height
       if (!changed.has(params.market)) continue
       const view = this.#backend.orderBook(params.market, params.depth) as { [k: string]: Json }
@@ -214,9 +231,17 @@ export class SubscriptionHub {
     }
   }
 
-  #enqueue(group: Group, result: Json): void {
+  /** Reads a new group's first book (state and height agree inside onBlock) and snapshots its waiting members. */
+  #firstBook(group: Group, market: number, depth: number, height: string): void {
+    const view = this.#backend.orderBook(market, depth) as { [k: string]: Json }
+    group.book = { height, bids: levelsOf(view.bids), asks: levelsOf(view.asks) }
+    this.#enqueue(group, snapshotOf(group), 'awaiting')
+    for (const s of group.subs) if (s.state === 'awaiting') s.state = 'active'
+  }
+
+  #enqueue(group: Group, result: Json, state: SubscriberState = 'active'): void {
     const members: Subscriber[] = []
-    for (const s of group.subs) if (s.active) members.push(s)
+    for (const s of group.subs) if (s.state === state) members.push(s)
     if (members.length === 0) return
     this.#queue.push({ result, members })
     if (this.#flushScheduled) return
@@ -233,7 +258,7 @@ export class SubscriptionHub {
     for (const { result, members } of queue) {
       const bytes = Buffer.from(JSON.stringify(result))
       for (const s of members) {
-        if (!s.active) continue
+        if (s.state !== 'active') continue
         try {
           s.sink.notify(s.id, bytes)
         } catch (e) {
