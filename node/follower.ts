@@ -32,6 +32,7 @@ import type { Chain } from './chain.ts'
 import type { Evidence, RootMismatchEvidence } from './evidence.ts'
 import { activeEvidence, describeEvidence, isAcknowledged, recordEvidence } from './evidence.ts'
 import type { BlockMetrics } from './metrics.ts'
+import { BlockRejected, fetchBlockByHash, PARENT_WALK, parentPath } from './parentWalk.ts'
 import { recoverSigner } from './signatures.ts'
 import { verifyBlockTx } from './verify.ts'
 
@@ -67,8 +68,6 @@ export interface Follower {
   readonly lastImportAt: number
 }
 
-class BlockRejected extends Error {}
-
 /**
  * Blocks seen ahead of the head are kept for the equivocation check (one per height) only this far ahead, and
  * so at most this many: a validator far behind does not hold every gossiped block until sync reaches it.
@@ -77,12 +76,6 @@ const SEEN_AHEAD = 64
 
 /** ms between two sync progress lines */
 const PROGRESS_MS = 2_000
-
-/**
- * Parents fetched by hash at most, walking back from a gossiped block: a gap of a few blocks (a lost gossip
- * message, a short cut) costs that many small requests; a wider one is a range sync's job.
- */
-const PARENT_WALK = 4
 
 function mismatchOf(e: RootMismatchEvidence): RootMismatch {
   return { height: BigInt(e.height), expected: e.expectedRoot, computed: e.computedRoot, block: e.blockHash }
@@ -278,46 +271,6 @@ export function createFollower(init: FollowerInit): Follower {
     }
   }
 
-  /** The block `peer` holds under `hash`, checked: decodes, signed by the sequencer, hashes to `hash`. */
-  async function fetchByHash(peer: string, hash: Uint8Array): Promise<{ block: Block; bytes: Uint8Array } | undefined> {
-    const [bytes] = await (p2p as P2P).requestBlocksByHash(peer, [hash])
-    if (bytes === null || bytes === undefined) return undefined
-    const block = decodeBlock(bytes, init.maxTxsPerBlock)
-    checkHeader(block)
-    if (!bytesEqual(blockHash(block.header), hash)) throw new BlockRejected(`${peer} answered another block by hash`)
-    return { block, bytes }
-  }
-
-  /**
-   * Walks back from `block` by parent hash (asking `from`) to a block one above the head, at most PARENT_WALK
-   * fetches. Resolves the path to import, oldest first, or undefined when the walk cannot place the block. At
-   * a fork (the path's first block is one above the head on another parent), the parent is fetched too and
-   * checked for equivocation against the block held at its height; the path is then empty.
-   */
-  async function parentPath(block: Block, from: string): Promise<Block[] | undefined> {
-    const path = [block]
-    let cursor = block
-    for (let step = 0; cursor.header.height > chain.head.height + 1n; step++) {
-      if (step >= PARENT_WALK) return undefined
-      const parent = await fetchByHash(from, cursor.header.parentHash)
-      if (parent === undefined || parent.block.header.height !== cursor.header.height - 1n) return undefined
-      await checkEquivocation(parent.block, parent.bytes)
-      path.unshift(parent.block)
-      cursor = parent.block
-    }
-    const head = chain.head
-    if (cursor.header.height === head.height + 1n && !bytesEqual(cursor.header.parentHash, head.hash)) {
-      const parent = await fetchByHash(from, cursor.header.parentHash)
-      if (parent === undefined) return undefined
-      if (!(await checkEquivocation(parent.block, parent.bytes)))
-        init.log(
-          `block ${cursor.header.height} from ${from} builds on ${toHex(cursor.header.parentHash)}, not our head`,
-        )
-      return []
-    }
-    return path
-  }
-
   /**
    * Only one parent walk at a time; blocks that arrive meanwhile wait in `seen` and are drained after it. A walk
    * may overlap a range sync: imports are queued one at a time, and a height imported twice is simply stale.
@@ -335,7 +288,16 @@ export function createFollower(init: FollowerInit): Follower {
     walking = true
     let placed = false
     try {
-      const path = await parentPath(block, from)
+      const path = await parentPath(
+        {
+          head: () => chain.head,
+          fetch: (hash) => fetchBlockByHash(p2p as P2P, from, hash, init.maxTxsPerBlock, checkHeader),
+          checkEquivocation,
+          log: init.log,
+        },
+        block,
+        from,
+      )
       if (path !== undefined) {
         for (const b of path) await enqueue(() => importBlock(b))
         if (path.length > 1)
