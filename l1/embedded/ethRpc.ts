@@ -55,10 +55,8 @@ export function createEthRequest(chain: EmbeddedChain, log: (msg: string) => voi
     } catch (e) {
       if (e instanceof EthRpcError) throw e
       log(`l1 rpc: ${method} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
-      throw new EthRpcError(
-        ETH_RPC_ERRORS.internalError,
-        `internal error: ${e instanceof Error ? e.message : String(e)}`,
-      )
+      const message = e instanceof BaseError ? e.shortMessage : e instanceof Error ? e.message : String(e)
+      throw new EthRpcError(ETH_RPC_ERRORS.internalError, `internal error: ${message}`)
     }
   }
 }
