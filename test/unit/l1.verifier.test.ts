@@ -7,11 +7,12 @@
  */
 import fc from 'fast-check'
 import type { Address, Hex } from 'viem'
+import { encodeFunctionData } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROLLUP_ABI } from '../../l1/index.ts'
 import { decodeProof, encodeProof, SparseMerkleTree, subaccountKey, toHex, verifyProof } from '../../state/index.ts'
 import type { AnvilChain } from './helpers/l1Chain.ts'
-import { deployForTest, startAnvil } from './helpers/l1Chain.ts'
+import { calldataGas, deployForTest, rollupExecutionGas, startAnvil } from './helpers/l1Chain.ts'
 
 const runs = Number(process.env.PERPD_L1_FUZZ_RUNS ?? 300)
 const seed = Number(process.env.PERPD_L1_FUZZ_SEED ?? 424242)
@@ -114,6 +115,21 @@ describe('the Solidity state proof verifier', () => {
     for (const c of cases) {
       expect(offChain(root, c.key, c.value, c.proof), c.name).toBe(true)
       expect(await onChain(root, c.key, c.value, c.proof), c.name).toBe(true)
+    }
+  })
+
+  it('verifies within the 50,000-gas budget: execution (on @ethereumjs/evm) plus the call’s calldata', async () => {
+    for (const c of cases) {
+      const data = encodeFunctionData({
+        abi: ROLLUP_ABI,
+        functionName: 'verifyStateProof',
+        args: [toHex(root), toHex(c.key), c.value !== null, toHex(c.value ?? new Uint8Array()), toHex(c.proof)],
+      })
+      const { gas, returnValue } = await rollupExecutionGas(data)
+      expect(BigInt(toHex(returnValue)), c.name).toBe(1n)
+      // ~11 levels here: about 300 gas a level, so this bound also holds at 1M leaves (~21 levels)
+      expect(gas + calldataGas(data), c.name).toBeLessThan(50_000n)
+      expect(gas, c.name).toBeLessThan(10_000n)
     }
   })
 

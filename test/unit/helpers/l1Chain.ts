@@ -6,6 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { createEVM } from '@ethereumjs/evm'
+import { createAddressFromString } from '@ethereumjs/util'
 import type {
   Account,
   Address,
@@ -19,7 +21,7 @@ import { createPublicClient, createTestClient, createWalletClient, http } from '
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import type { RollupDeployment, RollupParams } from '../../../l1/index.ts'
-import { deployRollup, ROLLUP_ABI, TOKEN_ABI } from '../../../l1/index.ts'
+import { deployRollup, ROLLUP_ABI, ROLLUP_DEPLOYED_BYTECODE, TOKEN_ABI } from '../../../l1/index.ts'
 
 /** Private keys of the test mnemonic's accounts 0–5 (anvil's defaults; public knowledge). */
 const KEYS: readonly Hex[] = [
@@ -146,4 +148,24 @@ export async function rollupTx<F extends RollupWrite>(
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') throw new Error(`${functionName} reverted in ${hash}`)
   return { gasUsed: receipt.gasUsed }
+}
+
+/**
+ * Execution gas (no intrinsic or calldata gas) of a call to the rollup's runtime code on @ethereumjs/evm, for
+ * pure functions such as verifyStateProof (immutables are not set). Throws if the call reverts.
+ */
+export async function rollupExecutionGas(data: Hex): Promise<{ gas: bigint; returnValue: Uint8Array }> {
+  const evm = await createEVM()
+  const to = createAddressFromString(`0x${'42'.repeat(20)}`)
+  await evm.stateManager.putCode(to, Buffer.from(ROLLUP_DEPLOYED_BYTECODE.slice(2), 'hex'))
+  const r = await evm.runCall({ to, data: Buffer.from(data.slice(2), 'hex'), gasLimit: 1_000_000n })
+  if (r.execResult.exceptionError !== undefined) throw new Error(`call reverted: ${r.execResult.exceptionError.error}`)
+  return { gas: r.execResult.executionGasUsed, returnValue: r.execResult.returnValue }
+}
+
+/** Standard calldata gas (EIP-2028): 16 per non-zero byte, 4 per zero byte. */
+export function calldataGas(data: Hex): bigint {
+  let gas = 0n
+  for (let i = 2; i < data.length; i += 2) gas += data.slice(i, i + 2) === '00' ? 4n : 16n
+  return gas
 }
