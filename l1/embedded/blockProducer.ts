@@ -61,7 +61,12 @@ export async function mineBlock(
 ): Promise<MinedBlock> {
   const builder = await buildBlock(vm, {
     parentBlock: parent.block,
-    headerData: { timestamp, gasLimit: BLOCK_GAS_LIMIT },
+    // block 1 keeps the genesis base fee (as anvil does); later blocks follow EIP-1559 from their parent
+    headerData: {
+      timestamp,
+      gasLimit: BLOCK_GAS_LIMIT,
+      baseFeePerGas: parent.number === 0n ? INITIAL_BASE_FEE : parent.block.header.calcNextBaseFee(),
+    },
     withdrawals: [],
     blockOpts: { putBlockIntoBlockchain: false },
   })

@@ -64,22 +64,24 @@ export async function call(vm: VM, mined: MinedBlock, req: CallRequest): Promise
 }
 
 /**
- * Smallest gas limit (within 1/64, as geth's tolerance) at which the call succeeds: one run at the cap, one
- * at the gas it used plus refunds with the 63/64 call-gas reserve, then bisection if that was not enough.
+ * Smallest gas limit at which the call succeeds (exactly, as anvil answers): one run at the cap, one at the gas
+ * it used plus refunds with the 1/64 each nested call holds back, then bisection between what failed and what
+ * succeeded.
  */
 export async function estimateGas(vm: VM, mined: MinedBlock, req: CallRequest): Promise<bigint> {
   let hi = callGasLimit(vm, mined, req)
   const first = await runCall(vm, mined, req, hi)
   throwIfFailed(first)
+  // below the gas it used (after refunds) it cannot succeed
   let lo = first.totalGasSpent - 1n
-  // gross gas before refunds, plus the 1/63 each nested call holds back; rounded up
+  // gross gas before refunds, plus the 1/63 reserve per call; rounded up
   const guess = ((first.totalGasSpent + first.gasRefund) * 64n + 62n) / 63n
   if (guess < hi) {
     if (await succeeds(vm, mined, req, guess)) hi = guess
     else lo = guess
   }
-  while (hi - lo > 1n && (hi - lo) * 64n > hi) {
-    const mid = (lo + hi) / 2n // rounded down; mid > lo since hi - lo > 1
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n // rounded down; lo < mid < hi since hi - lo > 1
     if (await succeeds(vm, mined, req, mid)) hi = mid
     else lo = mid
   }
