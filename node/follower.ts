@@ -34,6 +34,7 @@ import { activeEvidence, describeEvidence, isAcknowledged, recordEvidence } from
 import type { BlockMetrics } from './metrics.ts'
 import { BlockRejected, fetchBlockByHash, PARENT_WALK, parentPath } from './parentWalk.ts'
 import { recoverSigner } from './signatures.ts'
+import { SyncProgress } from './syncProgress.ts'
 import { verifyBlockTx } from './verify.ts'
 
 export interface RootMismatch {
@@ -73,9 +74,6 @@ export interface Follower {
  * so at most this many: a validator far behind does not hold every gossiped block until sync reaches it.
  */
 const SEEN_AHEAD = 64
-
-/** ms between two sync progress lines */
-const PROGRESS_MS = 2_000
 
 function mismatchOf(e: RootMismatchEvidence): RootMismatch {
   return { height: BigInt(e.height), expected: e.expectedRoot, computed: e.computedRoot, block: e.blockHash }
@@ -202,32 +200,13 @@ export function createFollower(init: FollowerInit): Follower {
     return run
   }
 
-  /** The highest height seen signed by the sequencer (gossip or sync): what a catching-up node aims for. */
-  let target = 0n
-
-  /** One progress line at most every PROGRESS_MS while syncing: height, target, blocks/s, ETA. */
-  function progress(startedAt: number, startHeight: bigint, last: { at: number }): void {
-    const now = init.now()
-    if (now - last.at < PROGRESS_MS) return
-    last.at = now
-    const done = Number(chain.head.height - startHeight)
-    const rate = done / Math.max((now - startedAt) / 1000, 0.001)
-    const left = target > chain.head.height ? Number(target - chain.head.height) : 0
-    const eta = rate > 0 && left > 0 ? `, ETA ${Math.ceil(left / rate)} s` : ''
-    const of = target > chain.head.height ? ` of ${target}` : ''
-    init.log(`sync: height ${chain.head.height}${of}, ${rate.toFixed(0)} blocks/s${eta}`)
-  }
-
-  /** A catch-up can take several sync calls (a peer's answer cut short, a tick's retry): reported as one. */
-  let catchUp: { startedAt: number; startHeight: bigint } | undefined
+  const report = new SyncProgress(init.now, init.log)
 
   async function sync(peer?: string): Promise<void> {
     if (p2p === undefined || syncing || halted) return
     const peers = peer !== undefined ? [peer] : p2p.peers()
     syncing = true
-    catchUp ??= { startedAt: init.now(), startHeight: chain.head.height }
-    const { startedAt, startHeight } = catchUp
-    const last = { at: init.now() }
+    report.begin(chain.head.height)
     // the peer had nothing past our head: the catch-up is over
     let reachedEnd = false
     try {
@@ -239,8 +218,8 @@ export function createFollower(init: FollowerInit): Follower {
             reachedEnd = true
             break
           }
-          if (start + BigInt(got.length) - 1n > target) target = start + BigInt(got.length) - 1n
-          progress(startedAt, startHeight, last)
+          report.saw(start + BigInt(got.length) - 1n)
+          report.line(chain.head.height)
           let advanced = false
           for (const bytes of got) {
             const block = decodeBlock(bytes, init.maxTxsPerBlock)
@@ -259,15 +238,7 @@ export function createFollower(init: FollowerInit): Follower {
       init.log(`sync: ${e instanceof Error ? e.message : String(e)}`)
     } finally {
       syncing = false
-      if (reachedEnd) {
-        const done = chain.head.height - startHeight
-        // a catch-up worth reporting (a one-block gap filled while following gossip is not)
-        if (done >= 64n || (done > 0n && init.now() - startedAt >= PROGRESS_MS)) {
-          const s = (init.now() - startedAt) / 1000
-          init.log(`sync: caught up to height ${chain.head.height}: ${done} blocks in ${s.toFixed(1)} s`)
-        }
-        catchUp = undefined
-      }
+      if (reachedEnd) report.end(chain.head.height)
     }
   }
 
@@ -350,7 +321,7 @@ export function createFollower(init: FollowerInit): Follower {
         return 'reject'
       }
       const height = block.header.height
-      if (height > target) target = height
+      report.saw(height)
       // a second signed block at one height is evidence: pass it on once so every peer can see it
       if (await checkEquivocation(block, bytes)) return 'accept'
       if (height <= chain.head.height || halted) return 'ignore'
