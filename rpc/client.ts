@@ -1,7 +1,8 @@
 /**
  * @module perpd/client — the TypeScript SDK for perpd's JSON-RPC: `createClient({ url, account })` gives typed
  * reads and one-call signed writes (placeOrder, marketOrder, cancel, cancelAll, withdraw, transfer,
- * approveAgent, bid) taking decimal strings in the market's own scales, plus `waitFor(hash)`.
+ * approveAgent, bid) taking decimal strings in the market's own scales, plus `waitFor(hash)` and WebSocket
+ * `subscribe(topic, params, { onData })`.
  *
  * - Signing: any viem Account — a LocalAccount signs itself, a JSON-RPC account signs through the `walletClient`
  *   passed with it. The EIP-712 domain and types are the node's (perp_chainInfo().eip712, fetched once), so the
@@ -29,8 +30,10 @@ import { buildCancel, buildCancelAll, buildMarketOrder, buildPlaceOrder } from '
 import type { ReadActions } from './clientReads.ts'
 import { createReadActions } from './clientReads.ts'
 import { createSigner } from './clientSigning.ts'
+import type { SubscribeOptions, Subscription, Topic, Topics } from './clientSubscriptions.ts'
+import { createSubscriptions } from './clientSubscriptions.ts'
 import type { FetchFn } from './clientTransport.ts'
-import { createTransport } from './clientTransport.ts'
+import { createTransport, DEFAULT_TIMEOUT_MS } from './clientTransport.ts'
 import type { UnsignedTx, WriteContext } from './clientTx.ts'
 import { address as checkAddress, uint32 } from './clientTx.ts'
 import type { Address, Eip712Description, FinalReceipt, Hex } from './clientTypes.ts'
@@ -85,6 +88,10 @@ export interface PerpdClient extends ReadActions {
   eip712(): Promise<Eip712Description>
   /** any JSON-RPC method, raw: the result as the wire has it, failures as typed errors */
   request<T = unknown>(method: string, params?: readonly unknown[]): Promise<T>
+  /** perp_subscribe over the node's WebSocket (/ws): `onData` gets each notification, converted like reads */
+  subscribe<T extends Topic>(topic: T, params: Topics[T]['params'], opts: SubscribeOptions<T>): Promise<Subscription>
+  /** closes the client's WebSocket, if one is open (every subscription ends); HTTP needs no closing */
+  close(): Promise<void>
 }
 
 export function createClient(opts: ClientOptions): PerpdClient {
@@ -95,6 +102,13 @@ export function createClient(opts: ClientOptions): PerpdClient {
   const subaccount = uint32(opts.subaccount ?? 0, 'subaccount')
   const directory = createMarketDirectory(() => reads.markets())
   const reads = createReadActions({ transport, directory, owner, subaccount })
+  const subscriptions = createSubscriptions({
+    url: opts.url,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    directory,
+    owner,
+    subaccount,
+  })
 
   let eip712: Promise<Eip712Description> | undefined
   const loadEip712 = (): Promise<Eip712Description> => {
@@ -146,6 +160,8 @@ export function createClient(opts: ClientOptions): PerpdClient {
     waitFor: (hash, waitOpts) => waitForReceipt((h) => reads.transaction(h), hash, waitOpts),
     eip712: loadEip712,
     request: (method, params) => transport.request(method, params),
+    subscribe: (topic, params, subscribeOpts) => subscriptions.subscribe(topic, params, subscribeOpts),
+    close: () => subscriptions.close(),
   }
 }
 
@@ -207,6 +223,7 @@ export type {
 } from './clientOrders.ts'
 export type { ReadActions } from './clientReads.ts'
 export type { SignedTransaction } from './clientSigning.ts'
+export type { NewHead, SubscribeOptions, Subscription, Topic, Topics } from './clientSubscriptions.ts'
 export type { FetchFn } from './clientTransport.ts'
 export type { SubaccountOptions, TxOptions } from './clientTx.ts'
 export type {

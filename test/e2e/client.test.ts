@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import type { FetchFn, PerpdClient } from 'perpd/client'
+import type { ChainEvent, FetchFn, NewHead, PerpdClient } from 'perpd/client'
 import {
   AuctionNotFoundError,
   createClient,
@@ -272,6 +272,31 @@ describe('perpd/client against a sequencer', () => {
     expect(e).toBeInstanceOf(AuctionNotFoundError)
     expect(e).toMatchObject({ origin: 'client', field: 'auctionId' })
     expect(rec.methods).toEqual(['perp_auctions'])
+  })
+
+  it('subscribes over WebSocket: consecutive heads as bigints, and the fills of its own trade', async () => {
+    const heads: NewHead[] = []
+    const fills: ChainEvent[] = []
+    const h = await a.subscribe('newHeads', {}, { onData: (head) => heads.push(head) })
+    const f = await a.subscribe(
+      'fills',
+      { market: 'BTC-USD', account: alice.address },
+      {
+        onData: (n) => fills.push(...n.fills),
+      },
+    )
+    await b.waitFor(
+      (await b.placeOrder({ market: 0, side: 'sell', price: '60000', size: '0.002', postOnly: true })).hash,
+    )
+    await a.waitFor((await a.marketOrder({ market: 0, side: 'buy', size: '0.002' })).hash)
+    for (let i = 0; i < 100 && (fills.length === 0 || heads.length < 3); i++)
+      await new Promise((r) => setTimeout(r, 50))
+    expect(fills).toEqual([expect.objectContaining({ price: 6_000_000_000_000n, size: 2_000n, side: 'buy' })])
+    expect(heads.length).toBeGreaterThanOrEqual(3)
+    for (let i = 1; i < heads.length; i++) expect(heads[i]?.height).toBe((heads[i - 1]?.height ?? 0n) + 1n)
+    expect(await h.unsubscribe()).toBe(true)
+    expect(await f.unsubscribe()).toBe(true)
+    await a.close()
   })
 
   it('serves the other reads typed: block, transaction, proof, auctions, insurance fund', async () => {
