@@ -11,6 +11,9 @@
 import type { Account, Address, Chain, Hex, PublicClient, WalletClient } from 'viem'
 import { ROLLUP_ABI } from './abi.ts'
 
+/** ms between two "settled root" log lines */
+const REPORT_EVERY_MS = 30_000
+
 export interface SettledRoot {
   height: bigint
   blockHash: Hex
@@ -50,6 +53,8 @@ export function createSettler(init: SettlerInit): Settler {
   let lastSettled = 0n
   let escaped = false
   let failing = false
+  let reportedAt = 0 // ms (wall clock) of the last "settled" log line: one line per REPORT_EVERY_MS at most
+  let unreported = 0
 
   async function submit(root: SettledRoot): Promise<void> {
     const nonce = await init.publicClient.getTransactionCount({ address: init.account.address, blockTag: 'latest' })
@@ -95,7 +100,15 @@ export function createSettler(init: SettlerInit): Settler {
     if (root === undefined) throw new Error(`block ${due} is not available to settle`)
     await submit(root)
     lastSettled = due
-    init.log(`l1: settled root of height ${due} (${root.stateRoot.slice(0, 10)}…)`)
+    unreported++
+    const now = Date.now()
+    if (now - reportedAt >= REPORT_EVERY_MS) {
+      init.log(
+        `l1: settled root of height ${due} (${root.stateRoot.slice(0, 10)}…; ${unreported} roots since the last line)`,
+      )
+      reportedAt = now
+      unreported = 0
+    }
   }
 
   async function settle(): Promise<void> {

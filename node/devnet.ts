@@ -144,11 +144,22 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       sim = await startSimulation({
         sequencerUrl: sequencer.rpcUrl,
         validatorUrl: nodes[1]?.rpcUrl ?? sequencer.rpcUrl,
+        ...(settlement !== undefined
+          ? {
+              l1: {
+                l1: settlement.l1,
+                rollup: settlement.deployment.rollup,
+                token: settlement.deployment.token,
+              },
+            }
+          : {}),
         log,
       }).catch((e: unknown) => {
         throw new Error(`the market simulation could not start: ${e instanceof Error ? e.message : String(e)}`)
       })
-      o.print('devnet: market simulation on (oracle feeder, 2 market makers, 2 takers); --sim off to disable')
+      o.print(
+        `devnet: market simulation on (oracle feeder, 2 market makers, 2 takers, a liquidator${settlement !== undefined ? ', a bridger' : ''}); --sim off to disable`,
+      )
     }
     return { sequencer, validators: nodes.slice(1), settlement, stop }
   } catch (e) {

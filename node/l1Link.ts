@@ -50,6 +50,8 @@ export const DEFAULT_SETTLE_EVERY = 10
 /** Deposits a block opens with, at most: a backlog is credited over several blocks while user traffic flows. */
 export const MAX_DEPOSITS_PER_BLOCK = 256
 export const DEFAULT_INCLUSION_WINDOW_MS = 300_000
+/** L1 blocks searched back for settled roots (RootSubmitted events) */
+const ROOT_LOOKBACK_BLOCKS = 5_000n
 /** ms a validator waits for its L1 view to show a deposit a block includes */
 const LOOKUP_PATIENCE_MS = 10_000
 
@@ -129,6 +131,30 @@ export async function connectL1(
   const read = <T>(functionName: string, args: unknown[] = []): Promise<T> =>
     publicClient.readContract({ address: o.rollup, abi: ROLLUP_ABI, functionName, args } as never) as Promise<T>
 
+  /**
+   * The newest root past its challenge window at L1 time `now` and not challenged: a withdrawal finalizes against
+   * it (not against the latest root, which a busy settler replaces long before its window ends). Looks at the
+   * RootSubmitted events of the last ROOT_LOOKBACK_BLOCKS L1 blocks.
+   */
+  async function withdrawableRoot(latest: bigint, now: bigint, window: bigint): Promise<bigint | undefined> {
+    const events = await publicClient.getContractEvents({
+      address: o.rollup,
+      abi: ROLLUP_ABI,
+      eventName: 'RootSubmitted',
+      fromBlock: latest > ROOT_LOOKBACK_BLOCKS ? latest - ROOT_LOOKBACK_BLOCKS : 0n,
+      toBlock: latest,
+    })
+    const ready = events
+      .map((e) => e.args as { height: bigint; settledAt: bigint })
+      .filter((r) => r.settledAt + window <= now)
+      .sort((a, b) => (a.height < b.height ? 1 : -1))
+    for (const r of ready) {
+      const [, , , challenged] = await read<[Hex, Hex, bigint, boolean]>('roots', [r.height])
+      if (!challenged) return r.height
+    }
+    return undefined
+  }
+
   return {
     rollup: o.rollup,
     depositsFor(bridge, max) {
@@ -168,7 +194,7 @@ export async function connectL1(
         read<bigint>('depositCount'),
       ])
       const latest = await publicClient.getBlock({ blockTag: 'latest' })
-      const finalizableFrom = lastSettledAt + challengeWindow
+      const ready = await withdrawableRoot(latest.number, latest.timestamp, challengeWindow)
       const withdrawals = [...chain.state.withdrawals.values()].slice(-100)
       const done = await Promise.all(withdrawals.map((w) => read<boolean>('withdrawn', [w.id])))
       return {
@@ -177,6 +203,8 @@ export async function connectL1(
         l1Time: latest.timestamp.toString(),
         lastSettledHeight: lastSettledHeight.toString(),
         lastSettledAt: lastSettledAt.toString(),
+        // the root withdrawals finalize against now (past its challenge window); null if none yet
+        withdrawableRootHeight: ready === undefined ? null : ready.toString(),
         escapeMode,
         depositCount: depositCount.toString(),
         nextDepositSeq: chain.state.bridge.nextDepositSeq.toString(),
@@ -188,12 +216,12 @@ export async function connectL1(
           recipient: w.recipient,
           amount: w.amount.toString(),
           height: w.height.toString(),
-          // a withdrawal's leaf stays in the state, so the latest settled root proves it once it covers its height
+          // a withdrawal's leaf stays in the state, so any later root proves it
           status: done[i]
             ? 'finalized'
             : w.height > lastSettledHeight
               ? 'awaiting-root'
-              : latest.timestamp < finalizableFrom
+              : ready === undefined || w.height > ready
                 ? 'challenge-window'
                 : 'finalizable',
         })),

@@ -43,7 +43,7 @@ export interface EmbeddedSettlementInit {
   /** serve the L1's Ethereum JSON-RPC here too (other processes, wallets, `cast`); omit to stay in-process */
   host?: string
   port?: number
-  /** seconds a settled root waits before its withdrawals finalize (devnet default 30) */
+  /** seconds a settled root waits before its withdrawals finalize (devnet default 10) */
   challengeWindowSec?: bigint
   /** seconds without a settled root before escape mode (devnet default 3,600) */
   escapeTimeoutSec?: bigint
@@ -80,7 +80,8 @@ export async function startEmbeddedSettlement(init: EmbeddedSettlementInit): Pro
     else {
       const transport = custom(l1)
       const account = privateKeyToAccount(toHex(devnetKey(DEPLOYER_INDEX).privateKey) as Hex)
-      const challengeWindowSec = init.challengeWindowSec ?? 30n
+      // short enough that the root a withdrawal finalizes against is still within the devnet's kept heights
+      const challengeWindowSec = init.challengeWindowSec ?? 10n
       const escapeTimeoutSec = init.escapeTimeoutSec ?? 3_600n
       const d = await deployRollup(createWalletClient({ transport, account }), createPublicClient({ transport }), {
         sequencer: init.genesis.sequencer as Address,

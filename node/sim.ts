@@ -6,6 +6,7 @@
  * a gambler (account 6: moves 200 USDC into its subaccount 1 and opens a position at about 18× leverage there)
  * and a liquidator (account 7: takes every live auction in full at its current price once the price is at or
  * better than the oracle). Every 20 s the oracle walk takes a jump of ±2.5%, so liquidations come quickly.
+ * With an L1, a bridger (account 8) deposits, withdraws and finalizes its withdrawals on L1 (node/simBridge.ts).
  * Signing is viem's signTypedData with the domain and types from perp_chainInfo, as any wallet would do.
  */
 
@@ -13,6 +14,8 @@ import type { PrivateKeyAccount } from 'viem/accounts'
 import { privateKeyToAccount } from 'viem/accounts'
 import { toHex } from '../state/index.ts'
 import { devnetKey, ORACLE_KEY_INDEXES } from './devnetKeys.ts'
+import type { SimBridgeInit } from './simBridge.ts'
+import { startSimBridge } from './simBridge.ts'
 
 interface Eip712Info {
   domain: { name: string; version: string; chainId: number }
@@ -32,6 +35,8 @@ interface MarketInfo {
 export interface SimOptions {
   sequencerUrl: string
   validatorUrl?: string
+  /** the embedded L1 and its rollup: with it, account 8 bridges in and out (node/simBridge.ts) */
+  l1?: Pick<SimBridgeInit, 'l1' | 'rollup' | 'token'>
   log: (msg: string) => void
 }
 
@@ -232,6 +237,19 @@ export async function startSimulation(o: SimOptions): Promise<Simulation> {
       })
     }
   })
+
+  if (o.l1 !== undefined) {
+    const bridger = privateKeyToAccount(toHex(devnetKey(8).privateKey))
+    startSimBridge({
+      ...o.l1,
+      account: bridger,
+      rpc: (method, params) => rpc(o.sequencerUrl, method, params),
+      send: (kind, message) => send(bridger, kind, message),
+      nextNonce: () => nonce++,
+      every,
+      log: o.log,
+    })
+  }
 
   return {
     get sent() {
