@@ -165,6 +165,19 @@ export async function dispatch(
     opts.metrics?.request('unknown', 'parse_error', 0)
     return errorResponse(null, new RpcError(PROTOCOL_ERRORS.parseError, 'parse error: body is not valid JSON'))
   }
+  return dispatchValue(parsed, backend, opts)
+}
+
+/**
+ * `dispatch` for a body already parsed (a request object, or a batch array). A transport that takes some
+ * requests out of a batch passes the rest here instead of writing them back to text: JSON.stringify recurses
+ * and throws on nesting that JSON.parse accepted.
+ */
+export async function dispatchValue(
+  parsed: unknown,
+  backend: RpcBackend,
+  opts: DispatchOptions,
+): Promise<RpcResponse | RpcResponse[] | undefined> {
   if (!Array.isArray(parsed)) {
     const refused = charge([parsed], opts)
     if (refused !== undefined) return refused[0]

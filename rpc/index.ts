@@ -4,7 +4,7 @@
  */
 export type { BlockFeed, HealthReport, RpcBackend } from './backend.ts'
 export type { RpcResponse } from './dispatch.ts'
-export { dispatch } from './dispatch.ts'
+export { dispatch, dispatchValue } from './dispatch.ts'
 export type { AppErrorReason } from './errors.ts'
 export { APP_ERRORS, appError, invalidParams, isAppErrorReason, PROTOCOL_ERRORS, RpcError } from './errors.ts'
 export type { Json } from './json.ts'
