@@ -97,9 +97,9 @@ export const ROLLUP_ABI = [
         type: 'uint64',
       },
       {
-        internalType: 'uint64',
+        internalType: 'uint256',
         name: 'closedAt',
-        type: 'uint64',
+        type: 'uint256',
       },
     ],
     name: 'ChallengeWindowClosed',
@@ -113,9 +113,9 @@ export const ROLLUP_ABI = [
         type: 'uint64',
       },
       {
-        internalType: 'uint64',
+        internalType: 'uint256',
         name: 'opensAt',
-        type: 'uint64',
+        type: 'uint256',
       },
     ],
     name: 'ChallengeWindowOpen',
@@ -252,9 +252,9 @@ export const ROLLUP_ABI = [
   {
     inputs: [
       {
-        internalType: 'uint64',
+        internalType: 'uint256',
         name: 'escapeAt',
-        type: 'uint64',
+        type: 'uint256',
       },
     ],
     name: 'NotInEscapeMode',

@@ -101,7 +101,7 @@ contract PerpRollup is RollupCore {
     /// @notice The state root of escape mode: the head, which is never a challenged root (challengeRoot moves
     /// the head back past challenged roots).
     function _escapeRoot() private view returns (bytes32) {
-        if (!escapeMode()) revert NotInEscapeMode(lastSettledAt + escapeTimeout + 1);
+        if (!escapeMode()) revert NotInEscapeMode(uint256(lastSettledAt) + escapeTimeout + 1);
         return _roots[lastSettledHeight].stateRoot;
     }
 }

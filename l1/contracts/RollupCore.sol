@@ -37,13 +37,14 @@ abstract contract RollupCore {
     error NotChallenger(address caller);
     error HeightNotAboveLastSettled(uint64 height, uint64 lastSettledHeight);
     error EscapeModeActive();
-    error NotInEscapeMode(uint64 escapeAt);
+    /// @param escapeAt the first timestamp of escape mode, s
+    error NotInEscapeMode(uint256 escapeAt);
     error UnknownRoot(uint64 height);
     error GenesisRootFinal();
     error ChallengedRoot(uint64 height);
     error AlreadyChallenged(uint64 height);
-    error ChallengeWindowClosed(uint64 height, uint64 closedAt);
-    error ChallengeWindowOpen(uint64 height, uint64 opensAt);
+    error ChallengeWindowClosed(uint64 height, uint256 closedAt);
+    error ChallengeWindowOpen(uint64 height, uint256 opensAt);
     error AlreadyWithdrawn(uint64 id);
     error InvalidProof();
     error TokenTransferFailed();
@@ -165,7 +166,8 @@ abstract contract RollupCore {
         Root storage r = _roots[height];
         if (r.settledAt == 0) revert UnknownRoot(height);
         if (r.challenged) revert AlreadyChallenged(height);
-        uint64 closesAt = r.settledAt + challengeWindow;
+        // in 256 bits: a window near 2^64 s (roots never final) must not overflow into a panic
+        uint256 closesAt = uint256(r.settledAt) + challengeWindow;
         if (block.timestamp >= closesAt) revert ChallengeWindowClosed(height, closesAt);
         r.challenged = true;
         if (height == lastSettledHeight) {
@@ -206,7 +208,7 @@ abstract contract RollupCore {
         uint64 settledAt = r.settledAt;
         if (settledAt == 0) revert UnknownRoot(height);
         if (r.challenged) revert ChallengedRoot(height);
-        uint64 opensAt = settledAt + challengeWindow;
+        uint256 opensAt = uint256(settledAt) + challengeWindow;
         if (block.timestamp < opensAt) revert ChallengeWindowOpen(height, opensAt);
         return r.stateRoot;
     }
