@@ -7,7 +7,7 @@ import type { Block, Genesis } from '../engine/index.ts'
 import { decodeSignedTx, HEADER_BYTES, insuranceFundBalance, SIGNATURE_BYTES } from '../engine/index.ts'
 import type { GossipVerdict, P2P } from '../p2p/index.ts'
 import { createP2P } from '../p2p/index.ts'
-import type { HealthReport, LimitsConfig, WsOptions } from '../rpc/index.ts'
+import type { HealthReport, LimitsConfig, WsOptions, WsServerHandle } from '../rpc/index.ts'
 import { buildRpcServer, createLimiter, DEFAULT_LIMITS, RpcError } from '../rpc/index.ts'
 import { toHex } from '../state/index.ts'
 import type { CommittedBlock } from './chain.ts'
@@ -52,6 +52,8 @@ export interface NodeConfig {
   rpcLimits?: LimitsConfig | 'off'
   /** WebSocket `/ws` caps (connections per IP, subscriptions per connection, unsent bytes); defaults when absent */
   rpcWs?: WsOptions
+  /** receives the WebSocket route's handle (subscription statistics, open connections) */
+  onRpcWebSocket?: (handle: WsServerHandle) => void
   maxTxsPerBlock?: number
   log?: (msg: string) => void
   /** test hook between the steps of a commit (node/failPoints.ts) */
@@ -275,6 +277,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
       version: VERSION,
       ...(limits !== 'off' ? { limiter: createLimiter(limits) } : {}),
       ...(config.rpcWs !== undefined ? { ws: config.rpcWs } : {}),
+      ...(config.onRpcWebSocket !== undefined ? { onWebSocket: config.onRpcWebSocket } : {}),
     })
     const address = await app.listen({ host: config.rpcHost, port: config.rpcPort })
     stack.push(() => app.close())
