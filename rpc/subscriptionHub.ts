@@ -65,6 +65,10 @@ export interface HubStats {
   readMs: number
   /** ms spent serializing and sending, summed */
   sendMs: number
+  /** results serialized (one per group and block that had something to say) */
+  serialized: number
+  /** notifications handed to connections */
+  delivered: number
 }
 
 function snapshotOf(group: Group): Json {
@@ -82,7 +86,15 @@ export class SubscriptionHub {
   #queue: Pending[] = []
   #flushScheduled = false
   #detach: (() => void) | undefined
-  readonly stats: HubStats = { groups: 0, subscribers: 0, blocks: 0, readMs: 0, sendMs: 0 }
+  readonly stats: HubStats = {
+    groups: 0,
+    subscribers: 0,
+    blocks: 0,
+    readMs: 0,
+    sendMs: 0,
+    serialized: 0,
+    delivered: 0,
+  }
 
   constructor(backend: RpcBackend, log: (msg: string) => void) {
     this.#backend = backend
@@ -257,8 +269,10 @@ export class SubscriptionHub {
     const started = performance.now()
     for (const { result, members } of queue) {
       const bytes = Buffer.from(JSON.stringify(result))
+      this.stats.serialized++
       for (const s of members) {
         if (s.state !== 'active') continue
+        this.stats.delivered++
         try {
           s.sink.notify(s.id, bytes)
         } catch (e) {
