@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Genesis } from '../engine/index.ts'
+import type { LimitsConfig } from '../rpc/index.ts'
+import { DEFAULT_LIMITS } from '../rpc/index.ts'
 import { fromHex, toHex } from '../state/index.ts'
 import { ChainStore } from './chainStore.ts'
 import { startDevnet } from './devnet.ts'
@@ -30,9 +32,12 @@ usage:
               [--p2p MULTIADDR] [--bootstrap MULTIADDR ...] [--key-file FILE] [--block-time MS]
               [--keep-heights N] [--clear-alarm HEIGHT] [--l1 embedded|URL|off] [--l1-rollup ADDR]
               [--l1-port PORT] [--l1-confirmations N] [--settle-every N]
+              [--rpc-ip-rate N] [--rpc-ip-burst N] [--rpc-account-rate N] [--rpc-account-burst N]
       one node; a sequencer needs --key-file (hex private key of genesis.sequencer); --keep-heights: how many
       recent heights keep their state roots and proofs (default 128); --clear-alarm: acknowledge, after
-      inspecting it, the fraud alarm standing at HEIGHT, so the node produces or follows again (the evidence stays)
+      inspecting it, the fraud alarm standing at HEIGHT, so the node produces or follows again (the evidence stays);
+      --rpc-*: JSON-RPC rate limits, requests/s and burst per IP address (default 2000, 4000) and
+      perp_sendTransaction per account (default 200, 1000); a rate of 0 turns that limit off
   perpd export --data DIR --out FILE [--height H] [--genesis FILE]
       write the state snapshot at height H (default: the head) of a stopped node's data directory
   perpd import --data DIR --in FILE [--genesis FILE]
@@ -129,8 +134,13 @@ async function start(args: string[]): Promise<void> {
       'l1-port': { type: 'string' },
       'l1-confirmations': { type: 'string' },
       'settle-every': { type: 'string' },
+      'rpc-ip-rate': { type: 'string' },
+      'rpc-ip-burst': { type: 'string' },
+      'rpc-account-rate': { type: 'string' },
+      'rpc-account-burst': { type: 'string' },
     },
   })
+  const rpcLimits = rpcLimitsArg(values)
   const clearAlarm = values['clear-alarm'] === undefined ? undefined : heightArg(values['clear-alarm'], '--clear-alarm')
   const keepHeights = values['keep-heights'] === undefined ? undefined : Number(values['keep-heights'])
   if (keepHeights !== undefined && !(Number.isInteger(keepHeights) && keepHeights >= 1 && keepHeights <= 1_000_000))
@@ -160,6 +170,7 @@ async function start(args: string[]): Promise<void> {
     ...(keepHeights !== undefined ? { keepHeights } : {}),
     ...(clearAlarm !== undefined ? { clearAlarm } : {}),
     ...(l1 !== undefined ? { l1: l1.options } : {}),
+    rpcLimits,
   }).catch(async (e: unknown) => {
     await l1?.stop()
     throw e
@@ -169,6 +180,25 @@ async function start(args: string[]): Promise<void> {
     await node.stop()
     await l1?.stop()
   })
+}
+
+/** --rpc-ip-rate/--rpc-ip-burst/--rpc-account-rate/--rpc-account-burst over DEFAULT_LIMITS (rpc/limits.ts). */
+function rpcLimitsArg(values: Record<string, string | boolean | string[] | undefined>): LimitsConfig {
+  const num = (flag: string, fallback: number, min: number): number => {
+    const v = values[flag]
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (typeof v !== 'string' || !Number.isFinite(n) || n < min || n > 1e9) fail(`--${flag} takes a number from ${min}`)
+    return n
+  }
+  const { perIp, perAccount } = DEFAULT_LIMITS
+  return {
+    perIp: { perSecond: num('rpc-ip-rate', perIp.perSecond, 0), burst: num('rpc-ip-burst', perIp.burst, 1) },
+    perAccount: {
+      perSecond: num('rpc-account-rate', perAccount.perSecond, 0),
+      burst: num('rpc-account-burst', perAccount.burst, 1),
+    },
+  }
 }
 
 function countArg(v: string | undefined, flag: string, max: number): number | undefined {
