@@ -41,7 +41,11 @@ describe('escape hatch', () => {
     const sequencer = await startSequencer({ dataDir: seqDir.path, l1: l1Options })
     let sequencerRunning = true
     cleanups.push(() => (sequencerRunning ? sequencer.stop() : undefined))
-    const validator = await startValidator({ dataDir: valDir.path, bootstrap: sequencer.p2p.multiaddrs(), l1: l1Options })
+    const validator = await startValidator({
+      dataDir: valDir.path,
+      bootstrap: sequencer.p2p.multiaddrs(),
+      l1: l1Options,
+    })
     cleanups.push(() => validator.stop())
 
     // devnet traders 1 (buys 0.5 BTC) and 2 (sells it) end up with opposite positions
@@ -64,7 +68,9 @@ describe('escape hatch', () => {
         expiresAt: '0',
       })
     await call(sequencer.rpcUrl, 'perp_sendTransaction', [await order(seller, false, 0)])
-    const { hash } = await call<{ hash: string }>(sequencer.rpcUrl, 'perp_sendTransaction', [await order(buyer, true, 1)])
+    const { hash } = await call<{ hash: string }>(sequencer.rpcUrl, 'perp_sendTransaction', [
+      await order(buyer, true, 1),
+    ])
     const filled = await waitFor('the trade', async () => {
       const r = await call<{ status: string; height: string } | null>(sequencer.rpcUrl, 'perp_transaction', [hash])
       return r?.status === 'included' ? r : undefined
@@ -103,10 +109,11 @@ describe('escape hatch', () => {
       expect((await trader.pub.waitForTransactionReceipt({ hash: h })).status).toBe('success')
     }
 
-    const escape = () => pub.readContract({ address: deployment.rollup, abi: ROLLUP_ABI, functionName: 'escapeMode' })
-    expect(await escape()).toBe(false)
+    const inEscapeMode = () =>
+      pub.readContract({ address: deployment.rollup, abi: ROLLUP_ABI, functionName: 'escapeMode' })
+    expect(await inEscapeMode()).toBe(false)
     await l1.increaseTime(121)
-    expect(await escape()).toBe(true)
+    expect(await inEscapeMode()).toBe(true)
     const seqL1 = clients(l1, 13)
     await expect(
       seqL1.pub.simulateContract({
@@ -130,8 +137,7 @@ describe('escape hatch', () => {
       } as never)
       return caller.pub.waitForTransactionReceipt({ hash: h })
     }
-    const stateProof = (key: Uint8Array) =>
-      call<Proof>(validator.rpcUrl, 'perp_stateProof', [toHex(key), H.toString()])
+    const stateProof = (key: Uint8Array) => call<Proof>(validator.rpcUrl, 'perp_stateProof', [toHex(key), H.toString()])
     const markets = new Map<number, Uint8Array>()
     for (const m of [0, 1]) {
       const p = await stateProof(marketKey(m))

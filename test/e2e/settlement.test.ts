@@ -84,7 +84,9 @@ async function flow(start: () => Promise<TestL1>): Promise<void> {
   await sequencer.stop()
   sequencer = await startSequencer({ dataDir: seqDir.path, l1: l1Options, p2pPort })
   const resumedAt = sequencer.chain.head.height
-  await waitFor('blocks after the restart', async () => (sequencer.chain.head.height > resumedAt + 3n ? true : undefined))
+  await waitFor('blocks after the restart', async () =>
+    sequencer.chain.head.height > resumedAt + 3n ? true : undefined,
+  )
   expect((await call<Account>(sequencer.rpcUrl, 'perp_account', [X, 0])).collateral).toBe(amount.toString())
   expect(sequencer.chain.state.bridge.nextDepositSeq).toBe(1n)
 
