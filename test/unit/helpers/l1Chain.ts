@@ -82,6 +82,11 @@ export async function startAnvil(): Promise<AnvilChain> {
   const bin = join(import.meta.dirname, '..', '..', '..', 'node_modules', '.bin', 'anvil')
   const child = spawn(bin, ['--host', '127.0.0.1', '--port', String(port), '--silent'], { stdio: 'ignore' })
   const url = `http://127.0.0.1:${port}`
+  // a test process that dies without its afterAll must not leave anvil running
+  const killOnExit = (): void => {
+    child.kill('SIGKILL')
+  }
+  process.once('exit', killOnExit)
   try {
     await waitReady(url, child)
   } catch (e) {
@@ -105,6 +110,7 @@ export async function startAnvil(): Promise<AnvilChain> {
     },
     stop: () =>
       new Promise<void>((resolve) => {
+        process.off('exit', killOnExit)
         if (child.exitCode !== null) return resolve()
         child.once('exit', () => resolve())
         child.kill('SIGTERM')
