@@ -84,6 +84,7 @@ const fill: TopicSchema = {
   properties: {
     height: decimal,
     txHash: hex,
+    txIndex: { description: "the transaction's position in its block", type: 'integer' },
     market: { type: 'integer' },
     price: decimal,
     size: decimal,
@@ -135,7 +136,10 @@ export const SUBSCRIPTION_RESULT_SCHEMAS: Readonly<Record<SubscriptionTopic, Top
         description:
           'auctionStarted, auctionReset, auctionFill, insuranceTakeover, deleveraged, orderCanceled (reason liquidation)',
         type: 'array',
-        items: { type: 'object', properties: { type: { type: 'string' }, txHash: hex } },
+        items: {
+          type: 'object',
+          properties: { type: { type: 'string' }, txHash: hex, txIndex: { type: 'integer' } },
+        },
       },
     },
   },
