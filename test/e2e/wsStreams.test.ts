@@ -174,7 +174,8 @@ describe('subscriptions under random traffic', () => {
     checkBook(late, subs.lateBook0Depth3 as string, 0, 3)
     // and the last rebuilt book is what perp_orderBook serves now (the chain is quiet)
     const now = await call<{ bids: Level[]; asks: Level[] }>(node.rpcUrl, 'perp_orderBook', [0, 10])
-    const [bids, asks] = books.get('0:10')?.get(lastHeight) as [Level[], Level[]]
+    const truth = books.get('0:10') as Map<string, [Level[], Level[]]>
+    const [bids, asks] = truth.get(lastHeight) as [Level[], Level[]]
     expect(now.bids).toEqual(bids)
     expect(now.asks).toEqual(asks)
   })
