@@ -85,7 +85,8 @@ export async function mineBlock(
   let logIndex = 0
   let previousCumulative = 0n
   for (const [i, result] of results.entries()) {
-    const tx = block.transactions[i]
+    // the caller's transaction object, not the block's copy: it holds the sender recovered on arrival
+    const tx = txs[i]
     if (tx === undefined) throw new Error('block builder dropped a transaction')
     const receipt = toReceipt(tx, i, result, baseFee, previousCumulative, logIndex)
     previousCumulative = receipt.cumulativeGasUsed

@@ -9,6 +9,7 @@
 
 import { type Common, createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
 import { paramsTx } from '@ethereumjs/tx'
+import { ecrecover } from './nativeEcrecover.ts'
 
 export const DEFAULT_CHAIN_ID = 31337
 /** gas per block, as anvil's default */
@@ -20,7 +21,10 @@ export const SUGGESTED_PRIORITY_FEE = 1_000_000_000n
 export const CLIENT_VERSION = 'perpd-embedded-l1/0.1.0'
 
 export function createChainCommon(chainId: number): Common {
-  return createCustomCommon({ chainId, name: `embedded-${chainId}` }, Mainnet, { hardfork: Hardfork.Osaka })
+  return createCustomCommon({ chainId, name: `embedded-${chainId}` }, Mainnet, {
+    hardfork: Hardfork.Osaka,
+    customCrypto: { ecrecover },
+  })
 }
 
 /** Osaka's per-transaction gas cap (EIP-7825, 2^24), read from the tx library's rules rather than restated */

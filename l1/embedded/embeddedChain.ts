@@ -48,12 +48,23 @@ export class EmbeddedChain {
   private readonly vm: VM
   private readonly queue = new SerialQueue()
   private readonly journal: Journal | undefined
+  private readonly log: (msg: string) => void
+  /** the VM copy reads run on (see atBlock) */
+  private reader: VM | undefined
   private readonly snapshots = new Map<number, Snapshot>()
   private nextSnapshotId = 1
   private intervalBlockQueued = false
   private closed = false
 
-  private constructor(common: Common, vm: VM, store: ChainStore, clock: BlockClock, journal: Journal | undefined) {
+  private constructor(
+    common: Common,
+    vm: VM,
+    store: ChainStore,
+    clock: BlockClock,
+    journal: Journal | undefined,
+    log: (msg: string) => void,
+  ) {
+    this.log = log
     this.common = common
     this.vm = vm
     this.store = store
@@ -70,7 +81,7 @@ export class EmbeddedChain {
     const opened = o.dataDir === undefined ? undefined : Journal.open(o.dataDir)
     if (opened !== undefined && opened.droppedBytes > 0)
       o.log(`l1: dropped a torn journal tail of ${opened.droppedBytes} bytes (a write cut short by a stop)`)
-    const chain = new EmbeddedChain(common, vm, store, clock, opened?.journal)
+    const chain = new EmbeddedChain(common, vm, store, clock, opened?.journal, o.log)
     const records = opened?.records ?? []
     if (records.length === 0) await chain.startNew(o, BigInt(Math.floor((o.wallMs ?? Date.now)() / 1000)))
     else await chain.replay(records, o)
@@ -158,7 +169,7 @@ export class EmbeddedChain {
         this.intervalBlockQueued = false
         return this.closed ? Promise.resolve(undefined) : this.mineAndCommit([], [], false)
       })
-      .catch(() => undefined)
+      .catch((e: unknown) => this.log(`l1: interval block failed: ${e instanceof Error ? e.message : String(e)}`))
   }
 
   private async mineAndCommit(txs: TypedTransaction[], raws: Hex[], durable: boolean): Promise<MinedBlock> {
@@ -186,7 +197,10 @@ export class EmbeddedChain {
   atBlock<T>(ref: BlockRef, read: (vm: VM, mined: MinedBlock) => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
       const mined = this.store.resolve(ref)
-      const copy = await this.vm.shallowCopy()
+      // one copy serves every read: it shares the trie's node store, so any block's root can be set on it,
+      // and building a VM per read (its EVM, opcode table, params) cost more than most reads
+      this.reader ??= await this.vm.shallowCopy()
+      const copy = this.reader
       await copy.stateManager.setStateRoot(mined.block.header.stateRoot)
       await copy.stateManager.checkpoint()
       try {

@@ -7,7 +7,6 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
 import { effectiveGasPrice } from './blockProducer.ts'
 import type { MinedBlock, MinedLog, MinedReceipt } from './chainStore.ts'
-import type { Hex } from './rpcParams.ts'
 import { quantity } from './rpcParams.ts'
 
 type Json = Record<string, unknown>
@@ -47,13 +46,14 @@ export function formatBlock(mined: MinedBlock, fullTransactions: boolean): Json 
   }
 }
 
+/** `from` comes from the receipt: recovering it from the signature again would cost an ecrecover per call. */
 export function formatTransaction(tx: TypedTransaction, mined: MinedBlock, index: number): Json {
   const { gasLimit, data, ...rest } = tx.toJSON()
   const baseFee = mined.block.header.baseFeePerGas ?? 0n
   return {
     ...rest,
     hash: bytesToHex(tx.hash()),
-    from: tx.getSenderAddress().toString(),
+    from: mined.receipts[index]?.from ?? tx.getSenderAddress().toString(),
     to: tx.to?.toString() ?? null,
     gas: gasLimit,
     input: data,
@@ -97,8 +97,4 @@ export function formatLog(mined: MinedBlock, r: MinedReceipt, log: MinedLog): Js
     logIndex: quantity(log.logIndex),
     removed: false,
   }
-}
-
-export function hashOf(tx: TypedTransaction): Hex {
-  return bytesToHex(tx.hash())
 }
