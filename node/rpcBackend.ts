@@ -158,7 +158,8 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     try {
       mempool.add(verified, init.now())
     } catch (e) {
-      if (e instanceof MempoolFull) throw appError('MEMPOOL_FULL', e.message)
+      if (e instanceof MempoolFull)
+        throw appError('MEMPOOL_FULL', `mempool full: ${e.message}; retry once blocks have drained it`)
       throw e
     }
     return verified

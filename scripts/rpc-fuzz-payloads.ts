@@ -184,3 +184,45 @@ export function junkJson(rand: Rand): string {
       return `[${Array.from({ length: int(rand, 0, 5) }, () => String(int(rand, 0, 9))).join(',')}]`
   }
 }
+
+export interface OrderPlan {
+  /** private keys of funded accounts; orders are spread over them round-robin */
+  keys: readonly Uint8Array[]
+  chainId: number
+  count: number
+  market: number
+  /** a price (market units) that does not cross the book, so an IOC order never trades */
+  price: string
+  size: string
+  /** first nonce; each order takes the next */
+  nonceBase: bigint
+}
+
+/**
+ * Valid orders signed ahead of time (IOC buys below the market: admitted, included, never filled), for load
+ * that must be accepted: the block-interval e2e and the ingest benchmark.
+ */
+export function presignedOrders(p: OrderPlan): SignedWire[] {
+  const domain = domainSeparator(p.chainId)
+  const accounts = p.keys.map((k) => addressOfPrivateKey(k))
+  return Array.from({ length: p.count }, (_, i) => {
+    const k = i % p.keys.length
+    const nonce = (p.nonceBase + BigInt(i)).toString()
+    const message = {
+      account: accounts[k] as string,
+      subaccount: 0,
+      market: p.market,
+      isBuy: true,
+      price: p.price,
+      size: p.size,
+      timeInForce: 1,
+      reduceOnly: false,
+      postOnly: false,
+      clientId: nonce,
+      nonce,
+      expiresAt: '0',
+    }
+    const digest = typedDataDigest(domain, 'order', decodeMessage('order', message).message as never)
+    return { kind: 'order', message, signature: toHex(signDigest(p.keys[k] as Uint8Array, digest)) }
+  })
+}
