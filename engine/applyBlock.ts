@@ -39,6 +39,7 @@ import type { OracleTally } from './oracle.ts'
 import { aggregateOracle, checkOracleReport, tallyOracleReport } from './oracle.ts'
 import { checkRate, countRate } from './rateLimits.ts'
 import { sweepExpired } from './restingOrders.ts'
+import { approveAgent } from './txs/approveAgent.ts'
 import { auctionBid } from './txs/auctionBid.ts'
 import { cancelAll, cancelOrder } from './txs/cancelOrder.ts'
 import { applyDeposit } from './txs/deposit.ts'
@@ -61,7 +62,7 @@ export interface BlockResult {
 
 function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty): TxEvent[] {
   if (tx.kind === 'oracleReport' || tx.kind === 'deposit') return []
-  authorize(state, tx)
+  authorize(state, tx, env.time)
   const account = tx.message.account
   const activity = state.nonces.get(account) ?? { used: [], windowStart: 0n, orders: 0, cancels: 0 }
   state.nonces.set(account, activity)
@@ -83,8 +84,10 @@ function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty):
       return applyWithdraw(state, tx.message, env.height, dirty)
     case 'auctionBid':
       return auctionBid(state, tx.message, env, dirty)
+    case 'approveAgent':
+      return approveAgent(state, tx.message, env.time, dirty)
     default:
-      return reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)
+      return reject(REJECT.unsupportedKind, `${(tx as VerifiedTx).kind} transactions are not enabled on this chain`)
   }
 }
 

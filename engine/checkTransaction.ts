@@ -8,6 +8,7 @@ import { authorize } from './authorize.ts'
 import { REJECT, reject } from './errors.ts'
 import { checkOracleReport } from './oracle.ts'
 import { checkRate } from './rateLimits.ts'
+import { checkApproveAgent } from './txs/approveAgent.ts'
 import { planBid } from './txs/auctionBid.ts'
 import { findCancelTarget } from './txs/cancelOrder.ts'
 import { checkTransfer, checkWithdraw } from './txs/moveCollateral.ts'
@@ -22,7 +23,7 @@ export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): v
   }
   if (tx.kind === 'deposit')
     reject(REJECT.unsupportedKind, 'deposits come from L1 through the sequencer, not from users')
-  authorize(state, tx)
+  authorize(state, tx, env.time)
   checkRate(state, tx.message.account, tx.kind, env.height)
   switch (tx.kind) {
     case 'order':
@@ -44,7 +45,10 @@ export function checkTransaction(state: State, tx: VerifiedTx, env: BlockEnv): v
     case 'auctionBid':
       planBid(state, tx.message, env)
       return
+    case 'approveAgent':
+      checkApproveAgent(state, tx.message, env.time)
+      return
     default:
-      reject(REJECT.unsupportedKind, `${tx.kind} transactions are not enabled on this chain yet`)
+      reject(REJECT.unsupportedKind, `${(tx as VerifiedTx).kind} transactions are not enabled on this chain`)
   }
 }

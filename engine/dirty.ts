@@ -15,6 +15,8 @@ export interface Dirty {
   /** order id → its market (kept because a removed order is gone from state) */
   orders: Map<bigint, number>
   nonces: Set<Address>
+  /** accounts whose approved agents changed */
+  agents: Set<Address>
   withdrawals: Set<bigint>
   auctions: Set<bigint>
   /** subaccount id → collateral at its first change in this block, USDC units */
@@ -29,6 +31,7 @@ export function emptyDirty(): Dirty {
     subaccounts: new Set(),
     orders: new Map(),
     nonces: new Set(),
+    agents: new Set(),
     withdrawals: new Set(),
     auctions: new Set(),
     collateralBefore: new Map(),
@@ -50,6 +53,7 @@ export function mergeDirty(into: Dirty, later: Dirty): void {
   for (const id of later.subaccounts) into.subaccounts.add(id)
   for (const [id, market] of later.orders) into.orders.set(id, market)
   for (const a of later.nonces) into.nonces.add(a)
+  for (const a of later.agents) into.agents.add(a)
   for (const w of later.withdrawals) into.withdrawals.add(w)
   for (const a of later.auctions) into.auctions.add(a)
   for (const [id, before] of later.collateralBefore)

@@ -38,6 +38,7 @@ export const REJECT = {
   auctionNotFound: 'AUCTION_NOT_FOUND',
   auctionPriceBeyondLimit: 'AUCTION_PRICE_BEYOND_LIMIT',
   depositOutOfOrder: 'DEPOSIT_OUT_OF_ORDER',
+  tooManyAgents: 'TOO_MANY_AGENTS',
 } as const
 
 export type RejectCode = (typeof REJECT)[keyof typeof REJECT]

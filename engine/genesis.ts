@@ -382,6 +382,7 @@ export function genesisState(g: Genesis): State {
     assets: g.assets.map((a) => ({ ...a })),
     withdrawals: new Map(),
     bridge: { nextDepositSeq: 0n, totalDeposited: 0n },
+    agents: new Map(),
     priceEpoch: 0,
     expiries: [],
     markets,

@@ -7,6 +7,7 @@
 
 import type { LeafWrite } from '../state/index.ts'
 import {
+  agentsKey,
   auctionKey,
   bridgeKey,
   fromHex,
@@ -29,6 +30,7 @@ import type { Address } from './messages.ts'
 import { NONCE_WINDOW } from './nonces.ts'
 import { addResting } from './restingOrders.ts'
 import { isEmptySubaccount } from './subaccounts.ts'
+import { MAX_AGENTS } from './txs/approveAgent.ts'
 import type {
   Auction,
   AuctionCurve,
@@ -335,6 +337,13 @@ function decodeOrder(r: Reader): RestingOrder {
   }
 }
 
+/** agent address then valid-until (ms), ascending by agent */
+function encodeAgents(agents: Map<Address, bigint>): Uint8Array {
+  const w = new Writer().u32(agents.size)
+  for (const agent of [...agents.keys()].sort()) address(w, agent).u64(agents.get(agent) as bigint)
+  return w.finish()
+}
+
 function encodeNonces(n: NonceWindow): Uint8Array {
   const w = new Writer().u32(n.used.length)
   for (const v of n.used) w.u64(v)
@@ -380,6 +389,10 @@ export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
       key: bridgeKey(),
       value: new Writer().u64(state.bridge.nextDepositSeq).u256(state.bridge.totalDeposited).finish(),
     })
+  for (const a of [...dirty.agents].sort()) {
+    const agents = state.agents.get(a)
+    out.push({ key: agentsKey(fromHex(a)), value: agents === undefined ? null : encodeAgents(agents) })
+  }
   for (const a of [...dirty.nonces].sort())
     out.push({ key: noncesKey(fromHex(a)), value: encodeNonces(state.nonces.get(a) as NonceWindow) })
   return out
@@ -393,6 +406,7 @@ export function allLeaves(state: State): LeafWrite[] {
     subaccounts: new Set(state.subaccounts.keys()),
     orders: new Map([...state.orders.values()].map((o) => [o.id, o.market])),
     nonces: new Set(state.nonces.keys()),
+    agents: new Set(state.agents.keys()),
     withdrawals: new Set(state.withdrawals.keys()),
     auctions: new Set(state.auctions.keys()),
     collateralBefore: new Map(),
@@ -409,6 +423,7 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
   const nonces = new Map<Address, NonceWindow>()
   const auctions: Auction[] = []
   const bridge = { nextDepositSeq: 0n, totalDeposited: 0n }
+  const agents = new Map<Address, Map<Address, bigint>>()
   for (const [key, value] of leaves) {
     const k = new Reader(key)
     const r = new Reader(value)
@@ -463,6 +478,12 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
       case KEY_PREFIX.auction:
         auctions.push(decodeAuction(r))
         break
+      case KEY_PREFIX.agents: {
+        const count = r.u32()
+        if (count > MAX_AGENTS) throw new Error(`${count} agents for one account`)
+        agents.set(readAddress(k), new Map(Array.from({ length: count }, () => [readAddress(r), r.u64()] as const)))
+        break
+      }
       case KEY_PREFIX.bridge:
         bridge.nextDepositSeq = r.u64()
         bridge.totalDeposited = r.u256()
@@ -481,6 +502,7 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
     assets: head.assets,
     withdrawals,
     bridge,
+    agents,
     expiries: [],
     priceEpoch: 0,
     global: head.global,

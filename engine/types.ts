@@ -347,6 +347,8 @@ export interface State {
   expiries: { expiresAt: bigint; id: bigint }[]
   global: Global
   bridge: Bridge
+  /** account → agent → valid until (block time, ms): keys approved to trade and cancel for the account */
+  agents: Map<Address, Map<Address, bigint>>
 }
 
 /**
@@ -399,6 +401,7 @@ export type TxEvent =
   | { type: 'transfer'; fromSubaccount: number; toSubaccount: number; amount: bigint }
   | { type: 'withdrawal'; id: bigint; recipient: Address; amount: bigint }
   | { type: 'deposit'; seq: bigint; account: Address; amount: bigint }
+  | { type: 'agentApproved'; agent: Address; validUntil: bigint }
   | { type: 'oraclePrice'; market: number; price: bigint; reports: number }
   | {
       type: 'auctionStarted'

@@ -33,6 +33,7 @@ export const APP_ERROR_TEXT: Readonly<Record<string, string>> = {
   DUPLICATE_CLIENT_ID: 'a resting order of yours in this market has this clientId',
   TOO_MANY_OPEN_ORDERS: '256 resting orders per subaccount',
   ORDER_NOT_FOUND: 'cancel names no resting order',
+  TOO_MANY_AGENTS: 'the account already has 8 agents in force',
   INSUFFICIENT_MARGIN: 'equity after the order would be below its initial margin',
   POSITION_LIMIT: "the position would pass the market's maxPositionSize",
   OPEN_INTEREST_CAP: "the fills would raise open interest above the market's cap",
@@ -46,6 +47,7 @@ export const APP_ERROR_TEXT: Readonly<Record<string, string>> = {
   STALE_ORACLE_REPORT: "report too old, too far ahead, or not newer than the signer's last",
   UNSUPPORTED_KIND: 'unknown kind, or a kind not enabled yet',
   INVALID_MESSAGE: 'a message field is missing, unknown or of the wrong type; data.field names it',
+  DEPOSIT_OUT_OF_ORDER: 'a deposit system transaction out of L1 sequence order (in a receipt; never from the RPC)',
   ALREADY_KNOWN: 'the same transaction is already pending',
   MEMPOOL_FULL: 'the mempool holds its maximum number of transactions; retry later',
   RATE_LIMITED:

@@ -6,6 +6,7 @@ export { CodecError, Reader, Writer } from './codec.ts'
 export { bytesEqual, concatBytes, fromHex, HASH_BYTES, keccak256, toHex } from './hash.ts'
 export type { KeyPrefix } from './keys.ts'
 export {
+  agentsKey,
   auctionKey,
   bridgeKey,
   globalKey,

@@ -21,6 +21,8 @@ export const KEY_PREFIX = {
   auction: 0x07,
   /** the L1 bridge inbox: next deposit sequence number and total deposited; absent until the first deposit */
   bridge: 0x08,
+  /** an account's approved agents (keys that may trade and cancel for it), by address 20 bytes */
+  agents: 0x09,
 } as const
 
 export type KeyPrefix = (typeof KEY_PREFIX)[keyof typeof KEY_PREFIX]
@@ -51,6 +53,10 @@ export function withdrawalKey(id: bigint): Uint8Array {
 
 export function auctionKey(id: bigint): Uint8Array {
   return new Writer(9).u8(KEY_PREFIX.auction).u64(id).finish()
+}
+
+export function agentsKey(address: Uint8Array): Uint8Array {
+  return new Writer(21).u8(KEY_PREFIX.agents).fixed(address, 20).finish()
 }
 
 export function bridgeKey(): Uint8Array {

@@ -45,7 +45,7 @@ describe('deposits', () => {
 
   it('open a new account, which may then trade', () => {
     const s = stateFromGenesisFile()
-    const newcomer = addr(900)
+    const newcomer = addr(0x90)
     expect(s.subaccounts.has(`${newcomer}:0`)).toBe(false)
     const before = run1(s, orderTx(orderMsg(newcomer, { isBuy: true, size: 1_000n })))
     expect(before.code).toBe(REJECT.accountNotFound)
