@@ -111,6 +111,8 @@ export class Chain {
   #base = 0n
   /** set when a commit failed and the state could not yet be rebuilt from the store */
   #stale = false
+  /** open from execute() until that block's commit (or a reload) ends: the live state is ahead of the head */
+  #executing: { ended: Promise<void>; end: () => void } | undefined
   readonly #listeners: ((b: CommittedBlock) => void)[] = []
 
   private constructor(
@@ -177,11 +179,41 @@ export class Chain {
     this.state = stateFromLeaves(leaves)
     this.#tree = tree
     this.#stale = false
+    this.#endExecuting()
+  }
+
+  /**
+   * Resolves once the live state is the committed head's: at once, or when the executed block's commit (or the
+   * reload that undoes it) ends. Readers that label what they read with the head's height wait for it; they never
+   * wait longer than `maxWaitMs`, so an execute() nobody commits cannot wedge them.
+   */
+  settled(maxWaitMs = 2_000): Promise<void> {
+    const executing = this.#executing
+    if (executing === undefined) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxWaitMs)
+      void executing.ended.then(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  #endExecuting(): void {
+    this.#executing?.end()
+    this.#executing = undefined
   }
 
   /** Applies txs on top of the head; state is advanced in place (reload() to undo). */
   execute(txs: readonly VerifiedTx[], time: bigint): ExecutedBlock {
     if (this.#stale) throw new Error('the state is out of step with the store after a failed commit; reload() first')
+    if (this.#executing === undefined) {
+      let end = (): void => {}
+      const ended = new Promise<void>((resolve) => {
+        end = resolve
+      })
+      this.#executing = { ended, end }
+    }
     return executeBlock(this.state, this.#tree, txs, { time, height: this.head.height + 1n })
   }
 
@@ -213,11 +245,16 @@ export class Chain {
       this.#stale = true
       // if even the reload fails, execute() refuses until a later reload() succeeds
       await this.reload().catch(() => undefined)
+      this.#endExecuting()
       throw e
     }
     this.store.failPoint('after-commit', height)
     const committed = { block, bytes, hash, result: executed.result }
-    for (const listener of this.#listeners) listener(committed)
+    try {
+      for (const listener of this.#listeners) listener(committed)
+    } finally {
+      this.#endExecuting()
+    }
     return committed
   }
 

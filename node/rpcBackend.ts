@@ -309,6 +309,7 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
       return init.settlement()
     },
     blockNumber: () => chain.head.height,
+    settled: () => chain.settled(),
     onBlock(listener) {
       blockListeners.add(listener)
       return () => blockListeners.delete(listener)

@@ -62,6 +62,11 @@ export interface RpcBackend {
   auctions(market: number | undefined): Json
   insuranceFund(): Json
   blockNumber(): bigint
+  /**
+   * Resolves when the node's live state is its committed head's (not a block executed and still being written), so
+   * a read labelled with the head's height shows that height. Dispatch awaits it before every method.
+   */
+  settled(): Promise<void>
   health(): HealthReport
   /**
    * Calls `listener` with each block committed from now on, synchronously after the commit and before the next

@@ -110,6 +110,7 @@ async function call(request: unknown, ctx: CallContext, opts: DispatchOptions): 
     label = spec.name
     if (spec.run === undefined || !spec.transports.includes(opts.transport ?? 'http'))
       throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `${spec.name} is served over WebSocket only (/ws)`)
+    await ctx.backend.settled() // reads then show the head they name, not a block still being committed
     const result = await runMethod(spec, request.params, ctx)
     return done(isNotification ? null : { jsonrpc: '2.0', id, result }, undefined)
   } catch (e) {
