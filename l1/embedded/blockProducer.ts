@@ -14,6 +14,7 @@ import type { RunTxResult, VM } from '@ethereumjs/vm'
 import { buildBlock } from '@ethereumjs/vm'
 import { BLOCK_GAS_LIMIT, INITIAL_BASE_FEE } from './chainParams.ts'
 import type { MinedBlock, MinedLog, MinedReceipt } from './chainStore.ts'
+import { emptyBlock, emptyBlockIsStateless } from './emptyBlock.ts'
 import { rejected } from './rpcError.ts'
 import type { Hex } from './rpcParams.ts'
 
@@ -58,15 +59,17 @@ export async function mineBlock(
   parent: MinedBlock,
   timestamp: bigint,
   txs: readonly TypedTransaction[],
+  opts: { emptyShortcut: boolean } = { emptyShortcut: true },
 ): Promise<MinedBlock> {
+  // block 1 keeps the genesis base fee (as anvil does); later blocks follow EIP-1559 from their parent
+  const baseFeePerGas = parent.number === 0n ? INITIAL_BASE_FEE : parent.block.header.calcNextBaseFee()
+  if (txs.length === 0 && opts.emptyShortcut && (await emptyBlockIsStateless(vm, parent.block))) {
+    const block = emptyBlock(vm.common, parent.block, timestamp, BLOCK_GAS_LIMIT, baseFeePerGas)
+    return { block, hash: bytesToHex(block.hash()), number: block.header.number, timestamp, receipts: [] }
+  }
   const builder = await buildBlock(vm, {
     parentBlock: parent.block,
-    // block 1 keeps the genesis base fee (as anvil does); later blocks follow EIP-1559 from their parent
-    headerData: {
-      timestamp,
-      gasLimit: BLOCK_GAS_LIMIT,
-      baseFeePerGas: parent.number === 0n ? INITIAL_BASE_FEE : parent.block.header.calcNextBaseFee(),
-    },
+    headerData: { timestamp, gasLimit: BLOCK_GAS_LIMIT, baseFeePerGas },
     withdrawals: [],
     blockOpts: { putBlockIntoBlockchain: false },
   })
