@@ -70,6 +70,10 @@ export interface ForeignBlockEvidence {
 
 export type Evidence = RootMismatchEvidence | EquivocationEvidence | ForeignBlockEvidence
 
+/** Every kind of evidence, which is also the kind of the alarm it raises. */
+export const ALARM_KINDS = ['root-mismatch', 'equivocation', 'foreign-block'] as const
+export type AlarmKind = (typeof ALARM_KINDS)[number]
+
 export interface Alarm {
   kind: Evidence['kind']
   /** decimal */

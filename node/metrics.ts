@@ -6,9 +6,11 @@
  * Gauges read their sources when scraped (mempool size, peers, head, insurance fund, alarm), so they cost
  * nothing between scrapes. Names and units are listed in docs/rpc.md, Metrics.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { BlockResult } from '../engine/index.ts'
 import type { RpcMetrics, RpcOutcome } from '../rpc/index.ts'
+import type { AlarmKind } from './evidence.ts'
+import { ALARM_KINDS } from './evidence.ts'
 
 /** What the block paths report. */
 export interface BlockMetrics {
@@ -34,7 +36,7 @@ export interface MetricSources {
   /** USDC base units (6 decimals) */
   insuranceFund(): bigint
   /** the standing alarm's kind, or null */
-  alarm(): 'root-mismatch' | 'equivocation' | null
+  alarm(): AlarmKind | null
 }
 
 export const LIQUIDATION_EVENTS = [
@@ -54,6 +56,8 @@ const RPC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 export function createNodeMetrics(sources: MetricSources): NodeMetrics {
   const registry = new Registry()
   const registers = [registry]
+  // the process's own figures (CPU, memory, event-loop delay, GC): a node whose loop lags misses its block ticks
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 })
   const blockSeconds = new Histogram({
     name: 'perpd_block_processing_seconds',
     help: 'Wall time to produce (sequencer) or import (validator) a block, execution to commit',
@@ -126,7 +130,7 @@ export function createNodeMetrics(sources: MetricSources): NodeMetrics {
     registers,
     collect() {
       const alarm = sources.alarm()
-      for (const kind of ['root-mismatch', 'equivocation'] as const) this.set({ kind }, alarm === kind ? 1 : 0)
+      for (const kind of ALARM_KINDS) this.set({ kind }, alarm === kind ? 1 : 0)
     },
   })
 

@@ -13,7 +13,8 @@ import { toHex } from '../state/index.ts'
 import type { CommittedBlock } from './chain.ts'
 import { Chain } from './chain.ts'
 import { ChainStore } from './chainStore.ts'
-import { clearAlarm } from './evidence.ts'
+import type { AlarmKind } from './evidence.ts'
+import { ALARM_KINDS, clearAlarm } from './evidence.ts'
 import type { FailPoint } from './failPoints.ts'
 import type { Follower, RootMismatch } from './follower.ts'
 import { createFollower } from './follower.ts'
@@ -163,6 +164,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
       peers: () => p2p?.peers().length ?? 0,
       health,
       log,
+      ...(l1 !== undefined ? { settlement: () => (l1 as L1Link).settlement() } : {}),
       ...(config.role === 'validator'
         ? { forward: (bytes: Uint8Array) => (p2p as P2P).publishTransaction(bytes) }
         : {}),
@@ -174,7 +176,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
       insuranceFund: () => insuranceFundBalance(chain.state),
       alarm: () => {
         const status = backend.health().status
-        return status === 'root-mismatch' || status === 'equivocation' ? status : null
+        return (ALARM_KINDS as readonly string[]).includes(status) ? (status as AlarmKind) : null
       },
     })
     chain.onCommitted((b) => metrics.blockCommitted(b.result))
