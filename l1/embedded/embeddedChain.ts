@@ -83,8 +83,13 @@ export class EmbeddedChain {
       o.log(`l1: dropped a torn journal tail of ${opened.droppedBytes} bytes (a write cut short by a stop)`)
     const chain = new EmbeddedChain(common, vm, store, clock, opened?.journal, o.log)
     const records = opened?.records ?? []
-    if (records.length === 0) await chain.startNew(o, BigInt(Math.floor((o.wallMs ?? Date.now)() / 1000)))
-    else await chain.replay(records, o)
+    try {
+      if (records.length === 0) await chain.startNew(o, BigInt(Math.floor((o.wallMs ?? Date.now)() / 1000)))
+      else await chain.replay(records, o)
+    } catch (e) {
+      opened?.journal.close()
+      throw e
+    }
     return chain
   }
 
