@@ -99,8 +99,11 @@ export function createSequencer(init: SequencerInit): Sequencer {
             init.log(`block production failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
           )
           .finally(() => {
-            const behind = Math.floor((init.now() - startedAt) / init.blockTimeMs)
-            schedule(startedAt, Math.max(tick + 1, behind + 1))
+            // the grid slot now due (its time may have just passed): a block that ends a little late is followed
+            // at once by the next, instead of skipping a whole slot (which doubled the interval under load);
+            // slots missed entirely are skipped, so a very slow block is followed by one block, not a burst
+            const due = Math.floor((init.now() - startedAt) / init.blockTimeMs)
+            schedule(startedAt, Math.max(tick + 1, due))
           })
       },
       Math.max(0, due - init.now()),
