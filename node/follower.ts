@@ -24,7 +24,7 @@
  * hash, and if it is a block signed by the sequencer at the head's height, records the two as equivocation.
  */
 
-import type { Block } from '../engine/index.ts'
+import type { Block, VerifiedTx } from '../engine/index.ts'
 import { blockHash, decodeBlock, encodeBlock, txRoot } from '../engine/index.ts'
 import type { GossipVerdict, P2P } from '../p2p/index.ts'
 import { bytesEqual, toHex } from '../state/index.ts'
@@ -33,9 +33,11 @@ import type { Evidence, RootMismatchEvidence } from './evidence.ts'
 import { activeEvidence, describeEvidence, isAcknowledged, recordEvidence } from './evidence.ts'
 import type { BlockMetrics } from './metrics.ts'
 import { BlockRejected, fetchBlockByHash, PARENT_WALK, parentPath } from './parentWalk.ts'
+import type { SignaturePool } from './signaturePool.ts'
+import { createSignaturePool } from './signaturePool.ts'
 import { recoverSigner } from './signatures.ts'
 import { SyncProgress } from './syncProgress.ts'
-import { verifyBlockTx } from './verify.ts'
+import { verifyBlockTxs } from './verifyBatch.ts'
 
 export interface RootMismatch {
   height: bigint
@@ -53,6 +55,13 @@ export interface FollowerInit {
   /** checks against outside facts before execution (L1 deposits, node/l1Link.ts): a reason refuses the block */
   checkBlock?: (block: Block) => Promise<string | undefined>
   metrics?: BlockMetrics
+  /** recovers transaction signatures (node/signaturePool.ts); omitted: on this thread */
+  signatures?: SignaturePool
+  /**
+   * recover the next queued block's signatures in the pool while this one executes and commits (default true;
+   * false only to measure what the overlap gains, bench/signaturePool.ts)
+   */
+  verifyAhead?: boolean
 }
 
 export interface Follower {
@@ -92,6 +101,19 @@ export function createFollower(init: FollowerInit): Follower {
   let syncing = false
   let lastImportAt = init.now()
   let timer: NodeJS.Timeout | undefined
+  const signatures = init.signatures ?? createSignaturePool({ workers: 0 })
+  /** a block's transactions being verified ahead of its import (sync: the next block while this one executes) */
+  const verifying = new WeakMap<Block, Promise<VerifiedTx[]>>()
+  /** gossiped blocks waiting in the import queue, by height: the one after the block importing is verified ahead */
+  const queued = new Map<bigint, Block>()
+
+  /** Starts verifying a block's transactions in the pool, to be picked up by importBlock. */
+  function verifyAhead(block: Block): void {
+    if (signatures.workers === 0 || init.verifyAhead === false || verifying.has(block)) return
+    const pending = verifyBlockTxs(signatures, chain.domainSep, block.txs)
+    pending.catch(() => {}) // importBlock awaits it and reports the error; a block never imported drops it
+    verifying.set(block, pending)
+  }
 
   function checkHeader(block: Block): void {
     const h = block.header
@@ -110,7 +132,13 @@ export function createFollower(init: FollowerInit): Follower {
     if (h.time <= head.time) throw new BlockRejected(`block ${h.height} time does not advance`)
     if (block.txs.length > init.maxTxsPerBlock) throw new BlockRejected(`block ${h.height} has too many transactions`)
     if (!bytesEqual(txRoot(block.txs), h.txRoot)) throw new BlockRejected(`block ${h.height} txRoot mismatch`)
-    const txs = block.txs.map((tx) => verifyBlockTx(chain.domainSep, tx).tx)
+    const ahead = verifying.get(block)
+    verifying.delete(block)
+    const verified = ahead ?? verifyBlockTxs(signatures, chain.domainSep, block.txs)
+    for (const queuedHeight of queued.keys()) if (queuedHeight <= h.height) queued.delete(queuedHeight)
+    const next = queued.get(h.height + 1n)
+    if (next !== undefined) verifyAhead(next)
+    const txs = await verified
     const refused = await init.checkBlock?.(block)
     if (refused !== undefined) throw new BlockRejected(refused)
     let executed: ReturnType<Chain['execute']>
@@ -202,6 +230,22 @@ export function createFollower(init: FollowerInit): Follower {
 
   const report = new SyncProgress(init.now, init.log)
 
+  /**
+   * Decodes the next block of a sync batch and starts verifying its transactions, so the pool recovers them while
+   * the current block executes and commits. A block that fails here is decoded again in its turn, which throws.
+   */
+  function nextVerified(bytes: Uint8Array | undefined): Block | undefined {
+    if (bytes === undefined || signatures.workers === 0) return undefined
+    try {
+      const block = decodeBlock(bytes, init.maxTxsPerBlock)
+      checkHeader(block)
+      verifyAhead(block)
+      return block
+    } catch {
+      return undefined
+    }
+  }
+
   async function sync(peer?: string): Promise<void> {
     if (p2p === undefined || syncing || halted) return
     const peers = peer !== undefined ? [peer] : p2p.peers()
@@ -221,10 +265,12 @@ export function createFollower(init: FollowerInit): Follower {
           report.saw(start + BigInt(got.length) - 1n)
           report.line(chain.head.height)
           let advanced = false
-          for (const bytes of got) {
-            const block = decodeBlock(bytes, init.maxTxsPerBlock)
+          let ahead: Block | undefined
+          for (const [i, bytes] of got.entries()) {
+            const block = ahead ?? decodeBlock(bytes, init.maxTxsPerBlock)
             checkHeader(block)
             await checkEquivocation(block, bytes)
+            ahead = nextVerified(got[i + 1])
             advanced = (await enqueue(() => importBlock(block))) || advanced
           }
           // nothing new in a whole batch: gossip imported those heights meanwhile, so we are level with the peer
@@ -332,6 +378,7 @@ export function createFollower(init: FollowerInit): Follower {
       }
       // Queued imports run in order, so a block one ahead of a queued one imports after it; only a block
       // still ahead of the head when its turn comes (or one above it on another parent) needs its parents.
+      if (signatures.workers > 0) queued.set(height, block)
       enqueue(async () => {
         const head = chain.head
         const fork = height === head.height + 1n && !bytesEqual(block.header.parentHash, head.hash)

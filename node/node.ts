@@ -27,6 +27,7 @@ import type { OwnKeyGuard } from './ownKeyGuard.ts'
 import { createOwnKeyGuard } from './ownKeyGuard.ts'
 import { createRpcBackend } from './rpcBackend.ts'
 import { createSequencer } from './sequencer.ts'
+import { createSignaturePool } from './signaturePool.ts'
 import { addressOfPrivateKey } from './signatures.ts'
 import { verifySignedTx } from './verify.ts'
 
@@ -63,6 +64,8 @@ export interface NodeConfig {
   l1?: L1Options
   /** acknowledge the standing alarm at this height after inspection (`--clear-alarm`; node/evidence.ts) */
   clearAlarm?: bigint
+  /** worker threads recovering signatures (node/signaturePool.ts); default os.availableParallelism(), 0: none */
+  signatureWorkers?: number
 }
 
 export interface PerpNode {
@@ -115,6 +118,10 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
       )
     }
     const chain = await Chain.open(config.genesis, store, config.keepHeights)
+    const signatures = createSignaturePool(
+      config.signatureWorkers !== undefined ? { workers: config.signatureWorkers } : {},
+    )
+    stack.push(() => signatures.stop())
     const mempool = new Mempool(config.mempoolCapacity ?? DEFAULT_MEMPOOL_CAPACITY)
     let follower: Follower | undefined
     let lastBlockAt = now()
@@ -164,6 +171,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
       peers: () => p2p?.peers().length ?? 0,
       health,
       log,
+      signatures,
       ...(l1 !== undefined ? { settlement: () => (l1 as L1Link).settlement() } : {}),
       ...(config.role === 'validator'
         ? { forward: (bytes: Uint8Array) => (p2p as P2P).publishTransaction(bytes) }
@@ -190,6 +198,7 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
         now,
         log,
         metrics,
+        signatures,
         ...(link !== undefined ? { checkBlock: (block: Block) => link.checkDeposits(block, chain.state.bridge) } : {}),
       })
     }

@@ -40,10 +40,13 @@ import {
   verifyProof,
   withdrawalKey,
 } from '../state/index.ts'
+import { createAdmissionSignatures } from './admissionSignatures.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import { alarmHealth, currentAlarm } from './evidence.ts'
 import type { Mempool } from './mempool.ts'
 import { MempoolFull } from './mempool.ts'
+import type { SignaturePool } from './signaturePool.ts'
+import { createSignaturePool } from './signaturePool.ts'
 import { SignatureError } from './signatures.ts'
 import type { VerifiedSignedTx } from './verify.ts'
 import { verifySignedTx } from './verify.ts'
@@ -61,6 +64,8 @@ export interface BackendInit {
   /** the L1 view for perp_settlement (node/l1Link.ts), when the node is linked to L1 */
   settlement?: () => Promise<Json>
   log: (msg: string) => void
+  /** recovers the signatures of transactions that arrive together (node/admissionSignatures.ts); omitted: inline */
+  signatures?: SignaturePool
 }
 
 export interface NodeBackend extends RpcBackend {
@@ -130,14 +135,24 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     }
   })
 
+  const signatures = createAdmissionSignatures(init.signatures ?? createSignaturePool({ workers: 0 }), chain.domainSep)
+
+  function signatureRefused(e: unknown): unknown {
+    return e instanceof SignatureError ? appError('INVALID_SIGNATURE', e.message, 'signature') : e
+  }
+
   function admit(signed: SignedTx): VerifiedSignedTx {
     let verified: VerifiedSignedTx
     try {
       verified = verifySignedTx(chain.domainSep, signed)
     } catch (e) {
-      if (e instanceof SignatureError) throw appError('INVALID_SIGNATURE', e.message, 'signature')
-      throw e
+      throw signatureRefused(e)
     }
+    return admitVerified(verified)
+  }
+
+  /** Admission after the signature: state checks, then the mempool. */
+  function admitVerified(verified: VerifiedSignedTx): VerifiedSignedTx {
     const hash = toHex(verified.tx.hash)
     if (mempool.has(hash)) throw appError('ALREADY_KNOWN', `transaction ${hash} is already pending`)
     const nonce = messageNonce(verified.tx)
@@ -205,20 +220,32 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     chainId: chain.genesis.chainId,
     clientVersion: `perpd/${init.version}`,
     admitSigned: admit,
+    prefetch: (requests) => signatures.prefetch(requests),
 
     async sendTransaction(kind, message, signature) {
       if (!isTxKind(kind))
         throw appError('UNSUPPORTED_KIND', `unknown transaction kind ${String(kind).slice(0, 32)}`, 'kind')
       if (SYSTEM_KINDS.has(kind))
         throw appError('UNSUPPORTED_KIND', `${kind} transactions come from L1 through the sequencer`, 'kind')
+      // recovered ahead when it came in a batch (node/admissionSignatures.ts)
+      const ahead = signatures.take(kind, message, signature)
       let signed: SignedTx
+      if (ahead !== undefined) signed = ahead.signed
+      else
+        try {
+          signed = { ...decodeMessage(kind, message), signature: fromHex(signature) } as SignedTx
+        } catch (e) {
+          if (e instanceof MessageError) throw appError('INVALID_MESSAGE', e.message, e.field)
+          throw e
+        }
+      let recovered: VerifiedSignedTx
       try {
-        signed = { ...decodeMessage(kind, message), signature: fromHex(signature) } as SignedTx
+        recovered = await (ahead?.verified ?? signatures.verify(signed))
       } catch (e) {
-        if (e instanceof MessageError) throw appError('INVALID_MESSAGE', e.message, e.field)
-        throw e
+        throw signatureRefused(e)
       }
-      const verified = admit(signed)
+      await chain.settled() // a block may have been executed meanwhile: check against a committed head, as dispatch does
+      const verified = admitVerified(recovered)
       if (init.forward !== undefined) {
         init.forward(encodeSignedTx(signed)).catch((e: unknown) => init.log(`forwarding failed: ${String(e)}`))
       }

@@ -45,6 +45,8 @@ export interface RpcBackend {
   chainId: number
   clientVersion: string
   sendTransaction(kind: string, message: unknown, signature: string): Promise<{ hash: string }>
+  /** optional: requests of a batch about to run one by one, so work they share starts together (signatures) */
+  prefetch?(requests: readonly unknown[]): void
   chainInfo(): Json
   markets(): Json
   orderBook(market: number, depth: number): Json

@@ -1,0 +1,152 @@
+/**
+ * @module A pool of worker threads that recovers secp256k1 signers in batches (DESIGN §3: "batched, on worker
+ * threads where it pays"). `recoverMany` answers exactly what `recoverSigner` answers on the main thread, item
+ * by item and in order: the signer's address, or the SignatureError it would throw (same message).
+ *
+ * A batch is cut into one chunk per worker; each chunk travels as one transferred buffer of fixed records
+ * (node/signaturePacking.ts). A round trip to a worker costs tens of microseconds and a recovery ~70 µs, so a
+ * batch below `inlineBelow` items is recovered on the calling thread (bench/signaturePool.ts measures where the
+ * pool starts to pay). With 0 workers, or once stopped, everything runs inline: a stopped pool still answers.
+ *
+ * Idle workers are unref'd, so a pool nobody stopped does not keep a process alive; a worker with work in hand
+ * is ref'd, so an awaited batch is never cut short by the process exiting. A worker that dies has its chunks
+ * recovered inline and leaves the pool.
+ */
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import type { Address } from '../engine/index.ts'
+import type { RecoveryItem } from './signaturePacking.ts'
+import { addressAt, packable, packRecords } from './signaturePacking.ts'
+import { recoverSigner, SignatureError } from './signatures.ts'
+import type { ChunkAnswer } from './signatureWorker.ts'
+
+export type { RecoveryItem } from './signaturePacking.ts'
+export type RecoveryResult = Address | SignatureError
+
+export interface SignaturePoolOptions {
+  /** worker threads; default os.availableParallelism(); 0 recovers everything on the calling thread */
+  workers?: number
+  /** batches with fewer items than this run on the calling thread (default INLINE_BELOW) */
+  inlineBelow?: number
+}
+
+export interface SignaturePool {
+  readonly workers: number
+  recoverMany(items: readonly RecoveryItem[]): Promise<RecoveryResult[]>
+  stop(): Promise<void>
+}
+
+/**
+ * Below this many items a batch is recovered inline. A chunk's round trip measured ~60–120 µs here (post,
+ * wake, clone the answer back), about one recovery; with 2 workers a batch of 8 saves ~4 recoveries of wall
+ * time at best, and less on a machine whose cores are busy (bench/NOTES.md, signature pool).
+ */
+export const INLINE_BELOW = 8
+
+/** One item on the calling thread, as recoverSigner decides it. */
+export function recoverOne(item: RecoveryItem): RecoveryResult {
+  try {
+    return recoverSigner(item.digest, item.signature)
+  } catch (e) {
+    if (e instanceof SignatureError) return e
+    return new SignatureError(e instanceof Error ? e.message : String(e))
+  }
+}
+
+/** a chunk in a worker's hands: resolved with its answer, or undefined when the worker died or stopped */
+type Job = (answer: ChunkAnswer | undefined) => void
+
+interface Slot {
+  worker: Worker
+  jobs: Map<number, Job>
+  dead: boolean
+}
+
+export function createSignaturePool(options: SignaturePoolOptions = {}): SignaturePool {
+  const size = Math.max(0, Math.floor(options.workers ?? availableParallelism()))
+  const inlineBelow = options.inlineBelow ?? INLINE_BELOW
+  let nextId = 0
+  let stopped = false
+  const slots: Slot[] = []
+
+  function settleAll(slot: Slot): void {
+    slot.dead = true
+    const i = slots.indexOf(slot)
+    if (i >= 0) slots.splice(i, 1)
+    // a chunk whose worker is gone is answered inline by the caller (undefined answer)
+    for (const job of slot.jobs.values()) job(undefined)
+    slot.jobs.clear()
+  }
+
+  for (let i = 0; i < size; i++) {
+    const worker = new Worker(new URL('./signatureWorker.ts', import.meta.url))
+    const slot: Slot = { worker, jobs: new Map(), dead: false }
+    worker.unref()
+    worker.on('message', (answer: ChunkAnswer) => {
+      const job = slot.jobs.get(answer.id)
+      if (job === undefined) return
+      slot.jobs.delete(answer.id)
+      if (slot.jobs.size === 0) worker.unref()
+      job(answer)
+    })
+    worker.on('error', () => settleAll(slot))
+    worker.on('exit', () => settleAll(slot))
+    slots.push(slot)
+  }
+
+  function send(slot: Slot, bytes: ArrayBuffer): Promise<ChunkAnswer | undefined> {
+    return new Promise((resolve) => {
+      const id = nextId++
+      slot.jobs.set(id, resolve)
+      if (slot.jobs.size === 1) slot.worker.ref()
+      slot.worker.postMessage({ id, bytes }, [bytes])
+    })
+  }
+
+  async function recoverMany(items: readonly RecoveryItem[]): Promise<RecoveryResult[]> {
+    const out: RecoveryResult[] = new Array(items.length)
+    const live = slots.filter((s) => !s.dead)
+    if (stopped || live.length === 0 || items.length < inlineBelow) {
+      for (let i = 0; i < items.length; i++) out[i] = recoverOne(items[i] as RecoveryItem)
+      return out
+    }
+    const travelling: number[] = []
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as RecoveryItem
+      if (packable(item)) travelling.push(i)
+      else out[i] = recoverOne(item) // malformed lengths fail fast here, with recoverSigner's own message
+    }
+    const per = Math.ceil(travelling.length / live.length)
+    const pending: Promise<void>[] = []
+    for (let c = 0; c < live.length; c++) {
+      const indexes = travelling.slice(c * per, (c + 1) * per)
+      if (indexes.length === 0) continue
+      const bytes = packRecords(items, indexes)
+      pending.push(
+        send(live[c] as Slot, bytes).then((answer) => {
+          if (answer === undefined) {
+            for (const i of indexes) out[i] = recoverOne(items[i] as RecoveryItem)
+            return
+          }
+          for (let k = 0; k < indexes.length; k++) out[indexes[k] as number] = addressAt(answer.addresses, k)
+          for (const [k, message] of answer.errors) out[indexes[k] as number] = new SignatureError(message)
+        }),
+      )
+    }
+    await Promise.all(pending)
+    return out
+  }
+
+  return {
+    get workers() {
+      return slots.length
+    },
+    recoverMany,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await Promise.all(slots.map((s) => s.worker.terminate()))
+      for (const s of [...slots]) settleAll(s)
+    },
+  }
+}
