@@ -10,6 +10,7 @@ import type { Row } from './harness.ts'
 import { machine, printTable } from './harness.ts'
 import { liquidationDetectionRows } from './liquidationDetection.ts'
 import { propagationRows } from './propagation.ts'
+import { rpcIngestRows } from './rpcIngest.ts'
 import { signatureRows } from './signatures.ts'
 import { stateTreeRows } from './stateTree.ts'
 
@@ -19,6 +20,7 @@ const rows: Row[] = [
   ...liquidationDetectionRows(),
   ...(await stateTreeRows()),
   ...(await propagationRows()),
+  ...(await rpcIngestRows()),
 ]
 printTable(rows)
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json')
