@@ -36,7 +36,7 @@ usage:
       one node; a sequencer needs --key-file (hex private key of genesis.sequencer); --keep-heights: how many
       recent heights keep their state roots and proofs (default 128); --clear-alarm: acknowledge, after
       inspecting it, the fraud alarm standing at HEIGHT, so the node produces or follows again (the evidence stays);
-      --rpc-*: JSON-RPC rate limits, requests/s and burst per IP address (default 2000, 4000) and
+      --rpc-*: JSON-RPC rate limits, requests/s and burst per IP address (default 10000, 20000) and
       perp_sendTransaction per account (default 200, 1000); a rate of 0 turns that limit off
   perpd export --data DIR --out FILE [--height H] [--genesis FILE]
       write the state snapshot at height H (default: the head) of a stopped node's data directory
