@@ -28,10 +28,11 @@ export interface LimitsConfig {
 
 /**
  * Defaults: far above what a wallet, a market maker or the devnet simulation sends (the simulation peaks at a few
- * dozen requests a second from 127.0.0.1; the engine itself allows an account 2,000 orders per 40 blocks).
+ * dozen requests a second from 127.0.0.1; the crash-loop load polls a batch of 100 every 30 ms, ~3,500 a second;
+ * the engine itself allows an account 2,000 orders per 40 blocks). A public node sets its own (docs/rpc.md).
  */
 export const DEFAULT_LIMITS: LimitsConfig = {
-  perIp: { perSecond: 2_000, burst: 4_000 },
+  perIp: { perSecond: 10_000, burst: 20_000 },
   perAccount: { perSecond: 200, burst: 1_000 },
 }
 
