@@ -64,7 +64,7 @@ interface Keyed {
   address: Address
 }
 
-function accountKeys(): Keyed[] {
+export function accountKeys(): Keyed[] {
   return Array.from({ length: ACCOUNTS }, (_, i) => {
     const key = new Uint8Array(32)
     key[0] = 0x11
@@ -73,7 +73,7 @@ function accountKeys(): Keyed[] {
   })
 }
 
-function benchGenesis(accounts: Keyed[]): Genesis {
+export function benchGenesis(accounts: Keyed[]): Genesis {
   const json = JSON.parse(readFileSync(DEVNET_GENESIS_PATH, 'utf8')) as Record<string, unknown>
   json.genesisTime = String(Date.now() - 1000)
   json.accounts = accounts.map((a) => ({ address: a.address, subaccount: 0, collateral: '1000000000000' }))
@@ -92,7 +92,7 @@ interface MarketParams {
 }
 
 /** The engine-replay mix (bench/engineReplay.ts) over real, signing accounts. */
-class SignedMix {
+export class SignedMix {
   readonly #rand = seededRandom(11)
   readonly #recent: bigint[][] = Array.from({ length: ACCOUNTS }, () => [])
   #nonce = 0n
