@@ -11,6 +11,7 @@ import { machine, printTable } from './harness.ts'
 import { liquidationDetectionRows } from './liquidationDetection.ts'
 import { propagationRows } from './propagation.ts'
 import { rpcIngestRows } from './rpcIngest.ts'
+import { signaturePoolRows } from './signaturePool.ts'
 import { signatureRows } from './signatures.ts'
 import { stateTreeRows } from './stateTree.ts'
 
@@ -20,6 +21,7 @@ const rows: Row[] = [
   ...liquidationDetectionRows(),
   ...(await stateTreeRows()),
   ...(await propagationRows()),
+  ...(await signaturePoolRows()),
   ...(await rpcIngestRows()),
 ]
 printTable(rows)
