@@ -141,11 +141,16 @@ export function adjustExposure(state: State, sub: Subaccount, o: RestingOrder, b
   memo.adverse += adverseLoss(state, o, after) - adverseLoss(state, o, before)
 }
 
+/** The exposure of a subaccount without resting orders; shared and never on a subaccount, so never adjusted. */
+const NO_EXPOSURE: OrderExposure = { epoch: -1, buys: new Map(), sells: new Map(), adverse: 0n }
+
 /**
  * The resting orders' sizes per side and market and their adverse-price loss, memoized on the subaccount: kept
  * exact as its orders change (adjustExposure) and recomputed after an oracle price changes (state.priceEpoch).
  */
 export function orderExposure(state: State, sub: Subaccount): OrderExposure {
+  // no resting orders add nothing: not memoized, so a million order-less subaccounts hold no memo maps
+  if (sub.openOrders.size === 0) return NO_EXPOSURE
   const cached = sub.exposure
   if (cached !== undefined && cached.epoch === state.priceEpoch) return cached
   const buys = new Map<number, bigint>()

@@ -32,6 +32,11 @@ export function checkNonce(window: Pick<NonceWindow, 'used'> | undefined, nonce:
 /** Records a nonce that passed checkNonce; keeps the window ascending and bounded. */
 export function useNonce(window: Pick<NonceWindow, 'used'>, nonce: bigint): void {
   const used = window.used
+  // a first nonce gets an array of its size: splice would reserve ~17 slots (~130 B more per idle account)
+  if (used.length === 0) {
+    window.used = [nonce]
+    return
+  }
   used.splice(slot(used, nonce), 0, nonce)
   if (used.length > NONCE_WINDOW) used.shift()
 }

@@ -72,8 +72,13 @@ export function dropOrder(state: State, order: RestingOrder, dirty: Dirty): void
   const owner = state.subaccounts.get(ownerId)
   if (owner !== undefined) {
     owner.openOrders.delete(order.id)
-    owner.clientOrders?.get(order.market)?.delete(order.clientId)
+    const byClientId = owner.clientOrders?.get(order.market)
+    byClientId?.delete(order.clientId)
     adjustExposure(state, owner, order, order.size, 0n)
+    // derived indexes of a subaccount left without orders are let go (~600 B each, counted at 1M accounts)
+    if (byClientId?.size === 0) owner.clientOrders?.delete(order.market)
+    if (owner.clientOrders?.size === 0) owner.clientOrders = undefined
+    if (owner.openOrders.size === 0) owner.exposure = undefined
   }
   if (order.expiresAt !== 0n) {
     const at = expirySlot(state, order)
