@@ -9,6 +9,8 @@ import { engineReplayRows } from './engineReplay.ts'
 import type { Row } from './harness.ts'
 import { machine, printTable } from './harness.ts'
 import { liquidationDetectionRows } from './liquidationDetection.ts'
+import { matchingRows } from './matching.ts'
+import { memoryRows } from './memory.ts'
 import { propagationRows } from './propagation.ts'
 import { rpcIngestRows } from './rpcIngest.ts'
 import { signaturePoolRows } from './signaturePool.ts'
@@ -18,7 +20,9 @@ import { stateTreeRows } from './stateTree.ts'
 const rows: Row[] = [
   ...signatureRows(),
   ...engineReplayRows(),
+  ...matchingRows(),
   ...liquidationDetectionRows(),
+  ...memoryRows(),
   ...(await stateTreeRows()),
   ...(await propagationRows()),
   ...(await signaturePoolRows()),
