@@ -3,7 +3,7 @@
  * are part of the protocol: a wallet signs exactly these, `perp_chainInfo().eip712` publishes them, and the
  * binary transaction codec (txCodec.ts) writes fields in this order.
  */
-import { concatBytes, fromHex, keccak256 } from '../state/index.ts'
+import { concatBytes, keccak256, treeKeccak } from '../state/index.ts'
 
 export const TX_KINDS = [
   'order',
@@ -123,36 +123,86 @@ const TYPE_HASH = new Map<string, Uint8Array>(
 
 function word(v: bigint): Uint8Array {
   const out = new Uint8Array(32)
-  let x = v
-  for (let i = 31; i >= 0 && x > 0n; i--) {
-    out[i] = Number(x & 0xffn)
-    x >>= 8n
-  }
+  writeWord(new DataView(out.buffer), 0, v)
   return out
 }
 
-function encodeValue(type: FieldType, value: FieldValue): Uint8Array {
+/** Writes `v` (0 ≤ v < 2^256) as a 32-byte big-endian word at `at`: four 64-bit limbs, not 32 byte steps. */
+function writeWord(view: DataView, at: number, v: bigint): void {
+  view.setBigUint64(at + 24, BigInt.asUintN(64, v))
+  const high = v >> 64n
+  if (high === 0n) {
+    view.setBigUint64(at + 16, 0n)
+    view.setBigUint64(at + 8, 0n)
+    view.setBigUint64(at, 0n)
+    return
+  }
+  view.setBigUint64(at + 16, BigInt.asUintN(64, high))
+  view.setBigUint64(at + 8, BigInt.asUintN(64, high >> 64n))
+  view.setBigUint64(at, BigInt.asUintN(64, high >> 128n))
+}
+
+const HEX_VALUE = new Int8Array(128).fill(-1)
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i
+for (let i = 0; i < 6; i++) {
+  HEX_VALUE[65 + i] = 10 + i
+  HEX_VALUE[97 + i] = 10 + i
+}
+
+/** A 0x-prefixed 20-byte address into a word (12 zero bytes, then the address). */
+function writeAddress(buf: Uint8Array, at: number, address: string): void {
+  if (address.length !== 42) throw new Error(`not a 20-byte address: ${address}`)
+  buf.fill(0, at, at + 12)
+  for (let i = 0; i < 20; i++) {
+    const hi = HEX_VALUE[address.charCodeAt(2 + 2 * i)] ?? -1
+    const lo = HEX_VALUE[address.charCodeAt(3 + 2 * i)] ?? -1
+    if (hi < 0 || lo < 0) throw new Error(`not a hex address: ${address}`)
+    buf[at + 12 + i] = (hi << 4) | lo
+  }
+}
+
+/**
+ * Per primary type, one buffer of (1 + fields) words that structHash fills and hashes: the type hash is written
+ * once, every call overwrites each field's word in full. Reused across calls (hashing is synchronous).
+ */
+const STRUCT_BUFFERS = new Map<string, { bytes: Uint8Array; view: DataView }>(
+  Object.keys(EIP712_TYPES).map((t) => {
+    const bytes = new Uint8Array(32 * (1 + (EIP712_TYPES[t] as readonly TypedField[]).length))
+    bytes.set(TYPE_HASH.get(t) as Uint8Array)
+    return [t, { bytes, view: new DataView(bytes.buffer) }]
+  }),
+)
+
+function writeValue(buf: Uint8Array, view: DataView, at: number, type: FieldType, value: FieldValue): void {
   switch (type) {
-    case 'address': {
-      const out = new Uint8Array(32)
-      out.set(fromHex(value as string), 12)
-      return out
-    }
+    case 'address':
+      writeAddress(buf, at, value as string)
+      return
     case 'bool':
-      return word(value ? 1n : 0n)
+      writeWord(view, at, value ? 1n : 0n)
+      return
     case 'uint32[]':
-    case 'uint256[]':
-      return keccak256(concatBytes(...(value as readonly (number | bigint)[]).map((x) => word(BigInt(x)))))
+    case 'uint256[]': {
+      const items = value as readonly (number | bigint)[]
+      const packed = new Uint8Array(32 * items.length)
+      const packedView = new DataView(packed.buffer)
+      items.forEach((x, i) => writeWord(packedView, 32 * i, BigInt(x)))
+      buf.set(treeKeccak(packed), at)
+      return
+    }
     default:
-      return word(BigInt(value as number | bigint))
+      writeWord(view, at, typeof value === 'bigint' ? value : BigInt(value as number))
   }
 }
 
 export function structHash(primaryType: string, message: MessageFields): Uint8Array {
   const fields = EIP712_TYPES[primaryType] as readonly TypedField[]
-  const parts = [TYPE_HASH.get(primaryType) as Uint8Array]
-  for (const field of fields) parts.push(encodeValue(field.type, message[field.name] as FieldValue))
-  return keccak256(concatBytes(...parts))
+  const { bytes, view } = STRUCT_BUFFERS.get(primaryType) as { bytes: Uint8Array; view: DataView }
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as TypedField
+    writeValue(bytes, view, 32 * (i + 1), field.type, message[field.name] as FieldValue)
+  }
+  return treeKeccak(bytes)
 }
 
 const DOMAIN_TYPE_HASH = keccak256(encoder.encode('EIP712Domain(string name,string version,uint256 chainId)'))
@@ -168,9 +218,19 @@ export function domainSeparator(chainId: number): Uint8Array {
   )
 }
 
-/** The 32-byte EIP-712 digest a wallet signs; also the transaction's hash in perpd. */
+/** 0x19 ‖ 0x01 ‖ domain separator ‖ struct hash, reused by typedDataDigest */
+const DIGEST_INPUT = new Uint8Array(66)
+DIGEST_INPUT[0] = 0x19
+DIGEST_INPUT[1] = 0x01
+
+/**
+ * The 32-byte EIP-712 digest a wallet signs; also the transaction's hash in perpd. Hashed with the tree's keccak
+ * (WebAssembly, identical output to noble's; state/treeHash.ts): digests are on every transaction's path.
+ */
 export function typedDataDigest(domainSep: Uint8Array, kind: TxKind, message: MessageFields): Uint8Array {
-  return keccak256(concatBytes(Uint8Array.of(0x19, 0x01), domainSep, structHash(PRIMARY_TYPE[kind], message)))
+  DIGEST_INPUT.set(domainSep, 2)
+  DIGEST_INPUT.set(structHash(PRIMARY_TYPE[kind], message), 34)
+  return treeKeccak(DIGEST_INPUT)
 }
 
 /** The domain and types in the JSON shape viem's signTypedData takes (minus primaryType and message). */
