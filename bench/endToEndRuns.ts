@@ -80,6 +80,8 @@ export interface LatencyRun extends SendTally {
   missing: number
   sendMs: number
   maxLagMs: number
+  /** included transactions per second from the first send to the last inclusion: what the node took */
+  includedRate: number
 }
 
 export async function latencyRun(
@@ -91,14 +93,19 @@ export async function latencyRun(
   drainMs: number,
 ): Promise<LatencyRun> {
   const offered = batches.reduce((n, b) => n + b.hashes.length, 0)
+  const start = performance.now()
   const r = await paced(url, batches, tickMs)
   await drained(watcher, 3, drainMs)
   const latencies: number[] = []
   let missing = 0
+  let last = start
   for (const hash of r.admitted) {
     const included = at.get(hash)
     if (included === undefined) missing++
-    else latencies.push(included - (r.submittedAt.get(hash) as number))
+    else {
+      latencies.push(included - (r.submittedAt.get(hash) as number))
+      last = Math.max(last, included)
+    }
   }
   latencies.sort((a, b) => a - b)
   return {
@@ -109,6 +116,7 @@ export async function latencyRun(
     missing,
     sendMs: r.sendMs,
     maxLagMs: r.maxLagMs,
+    includedRate: (latencies.length * 1000) / Math.max(1, last - start),
   }
 }
 

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { endToEndRows } from './endToEnd.ts'
 import { engineReplayRows } from './engineReplay.ts'
 import type { Row } from './harness.ts'
 import { machine, printTable } from './harness.ts'
@@ -19,6 +20,7 @@ import { stateTreeRows } from './stateTree.ts'
 
 const rows: Row[] = [
   ...signatureRows(),
+  ...(await endToEndRows()),
   ...engineReplayRows(),
   ...matchingRows(),
   ...liquidationDetectionRows(),
