@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { DEVNET_GENESIS_PATH, recoverSigner, signDigest } from '../node/index.ts'
 import { keccak256 } from '../state/index.ts'
+import type { HeadWatcher } from './endToEndHeads.ts'
 import { watchHeads } from './endToEndHeads.ts'
 import { toBatches } from './endToEndLoad.ts'
 import type { MarketTerms } from './endToEndMix.ts'
@@ -129,9 +130,10 @@ export async function endToEndRows(): Promise<Row[]> {
   )
   const blockTimeMs = Number(node.genesis.blockTimeMs)
   const oracle = feedOracle(node.url, chainId, prices)
-  const watcher = await watchHeads(node.wsUrl, node.url)
-  const at = inclusionTimes(watcher)
+  let watcher: HeadWatcher | undefined
   try {
+    watcher = await watchHeads(node.wsUrl, node.url)
+    const at = inclusionTimes(watcher)
     await oracle.fresh()
     const s = await sustainedRun(node.url, sustainedBatches, watcher, at, {
       clients: CLIENTS,
@@ -184,7 +186,7 @@ export async function endToEndRows(): Promise<Row[]> {
     return rows
   } finally {
     oracle.stop()
-    watcher.close()
+    watcher?.close()
     await node.stop()
   }
 }
