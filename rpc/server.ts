@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify'
 import Fastify from 'fastify'
 import type { RpcBackend } from './backend.ts'
-import { dispatch } from './dispatch.ts'
+import { dispatch, dispatchValue } from './dispatch.ts'
 import { APP_ERRORS } from './errors.ts'
 import type { RpcLimiter } from './limits.ts'
 import type { RpcMetrics } from './metrics.ts'
@@ -85,17 +85,19 @@ export function buildRpcServer(backend: RpcBackend, opts: RpcServerOptions = {})
     ws: opts.ws,
     log: opts.log ?? (() => {}),
     // the same options as POST /, for the WebSocket transport
-    dispatch: (body, clientIp) =>
-      dispatch(body, backend, {
+    dispatch: (body, clientIp) => {
+      const wsOpts = {
         maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
         clientIp,
-        transport: 'ws',
+        transport: 'ws' as const,
         ...(opts.limiter !== undefined ? { limiter: opts.limiter } : {}),
         ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}),
         ...(opts.version !== undefined ? { version: opts.version } : {}),
-        onInternalError: (e) =>
+        onInternalError: (e: unknown) =>
           opts.log?.(`rpc internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
-      }),
+      }
+      return typeof body === 'string' ? dispatch(body, backend, wsOpts) : dispatchValue(body.parsed, backend, wsOpts)
+    },
   })
   opts.onWebSocket?.(ws)
 

@@ -42,7 +42,12 @@ export interface ConnectionLimits {
 }
 
 /** Runs a body through rpc/dispatch.ts as the HTTP endpoint does (same limits and metrics), for a client IP. */
-export type RunRpc = (body: string, clientIp: string) => Promise<RpcResponse | RpcResponse[] | undefined>
+/** Runs a frame's text, or requests already parsed from it (never re-serialized: JSON.stringify can throw on
+ * what JSON.parse accepted, e.g. very deep nesting). */
+export type RunRpc = (
+  body: string | { parsed: unknown[] },
+  clientIp: string,
+) => Promise<RpcResponse | RpcResponse[] | undefined>
 
 export interface ConnectionContext {
   dispatch: RunRpc
@@ -173,7 +178,7 @@ export class WsConnection implements NotificationSink {
 
   async #respond(text: string, activations: Subscriber[]): Promise<RpcResponse | RpcResponse[] | undefined> {
     const { maxBatch } = this.#ctx
-    const dispatch = (body: string) => this.#ctx.dispatch(body, this.#ip)
+    const dispatch = (body: string | { parsed: unknown[] }) => this.#ctx.dispatch(body, this.#ip)
     if (!text.includes('perp_subscribe') && !text.includes('perp_unsubscribe')) return dispatch(text)
     let parsed: unknown
     try {
@@ -193,7 +198,7 @@ export class WsConnection implements NotificationSink {
         if (response !== null) mine.push(response)
       }
     }
-    const rest = others.length === 0 ? undefined : await dispatch(JSON.stringify(others))
+    const rest = others.length === 0 ? undefined : await dispatch({ parsed: others })
     const all = [...mine, ...(rest === undefined ? [] : Array.isArray(rest) ? rest : [rest])]
     return all.length === 0 ? undefined : all
   }

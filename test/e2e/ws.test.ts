@@ -167,6 +167,23 @@ describe('JSON-RPC over WebSocket', () => {
     await c.until('a head', () => c.notifications(byId.get('a')?.result as string)[0])
   })
 
+  it('answers a subscription batch whose other call nests deeper than JSON.stringify can write back', async () => {
+    const c = await open()
+    // 10,000 nested arrays parse fine but overflow the stack of JSON.stringify: the batch is not re-serialized
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`
+    c.socket.send(
+      `[{"jsonrpc":"2.0","id":"s","method":"perp_subscribe","params":["newHeads"]},` +
+        `{"jsonrpc":"2.0","id":"d","method":"perp_block","params":${deep}}]`,
+    )
+    const batch = await c.until('the batch answer', () => c.frames.find((f) => Array.isArray(f)) as WsAnswerList)
+    const byId = new Map(batch.map((a) => [a.id, a]))
+    expect(byId.get('s')?.result).toMatch(/^0x[0-9a-f]+$/)
+    expect(byId.get('d')?.error?.code).toBe(-32602)
+    c.close() // the tests share a small per-IP connection cap
+    clients.splice(clients.indexOf(c), 1)
+    await c.closed
+  })
+
   it('caps subscriptions per connection with 1101', async () => {
     const c = await open()
     for (let i = 0; i < 3; i++) await c.subscribe('newHeads')
