@@ -186,7 +186,7 @@ function writeValue(buf: Uint8Array, view: DataView, at: number, type: FieldType
       const items = value as readonly (number | bigint)[]
       const packed = new Uint8Array(32 * items.length)
       const packedView = new DataView(packed.buffer)
-      items.forEach((x, i) => writeWord(packedView, 32 * i, BigInt(x)))
+      for (let i = 0; i < items.length; i++) writeWord(packedView, 32 * i, BigInt(items[i] as number | bigint))
       buf.set(treeKeccak(packed), at)
       return
     }
