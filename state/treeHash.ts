@@ -5,8 +5,8 @@
  * - `wasm` (default): the WebAssembly keccak of state/keccakWasm.ts, compiled synchronously when this module
  *   loads; ~10× faster than noble on the tree's 65-byte nodes here (bench/stateTree.ts).
  * - `noble`: @noble/hashes, selectable for comparison (`initHashing('noble')`).
- * Outputs are identical, so the backend never changes a root or a proof, only the speed. Everything outside the
- * tree keeps state/hash.ts's `keccak256` (noble).
+ * Outputs are identical, so the backend never changes a root or a proof, only the speed. state/hash.ts's
+ * `keccak256` (everything outside the tree) uses the WebAssembly keccak too.
  *
  * Node hashes (the Solidity verifier computes the same):
  *   leaf  = keccak256(0x00 ‖ path ‖ valueHash)      path = keccak256(stateKey), valueHash = keccak256(value)
