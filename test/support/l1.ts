@@ -1,5 +1,6 @@
 /**
- * L1s for tests: anvil (from the @foundry-rs/anvil package) or the embedded L1 (l1/ on @ethereumjs/vm), both on
+ * L1s for tests: anvil (@foundry-rs/anvil-linux-amd64, the Linux x64 binary package of @foundry-rs/anvil, an optional
+ * dependency: the wrapper package lists every platform's binary, which a lockfile must resolve) or the embedded L1 (l1/ on @ethereumjs/vm), both on
  * loopback, both spoken to through viem, plus the devnet rollup deployed the way `perpd devnet` deploys it.
  */
 import { spawn } from 'node:child_process'
