@@ -382,7 +382,10 @@ export function createFollower(init: FollowerInit): Follower {
       enqueue(async () => {
         const head = chain.head
         const fork = height === head.height + 1n && !bytesEqual(block.header.parentHash, head.hash)
-        if (fork || (!(await importBlock(block)) && height > chain.head.height + 1n)) void placeByHash(block, from)
+        const imported = !fork && (await importBlock(block))
+        if (!imported && (fork || height > chain.head.height + 1n)) void placeByHash(block, from)
+        // following gossip at the target again ends a catch-up that a failed sync call left open (summary line)
+        if (imported && !syncing && chain.head.height >= report.target) report.end(chain.head.height)
       }).catch((e: unknown) => init.log(`block ${height} rejected: ${e instanceof Error ? e.message : String(e)}`))
       return 'accept'
     },
