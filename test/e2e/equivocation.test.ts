@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import type { BlockHeader } from '../../engine/index.ts'
-import { blockHash, decodeBlock, encodeBlock } from '../../engine/index.ts'
+import { blockHash, decodeBlock } from '../../engine/index.ts'
 import { Chain } from '../../node/chain.ts'
 import { ChainStore } from '../../node/chainStore.ts'
 import type { Alarm, EquivocationEvidence, RootMismatchEvidence } from '../../node/evidence.ts'
@@ -20,46 +20,19 @@ import {
   loadGenesis,
   recoverSigner,
   SEQUENCER_KEY_INDEX,
-  signDigest,
   startNode,
 } from '../../node/index.ts'
 import type { P2P } from '../../p2p/index.ts'
-import { createP2P } from '../../p2p/index.ts'
 import { EMPTY_ROOT, fromHex, keccak256, toHex } from '../../state/index.ts'
 import { SEQUENCER_P2P_KEY, startSequencer, startValidator, tempDir } from '../support/nodes.ts'
+import { health, rogueP2P, signBlock } from '../support/roguePeer.ts'
 import { call, waitFor } from '../support/rpcClient.ts'
 
 const genesis = loadGenesis(DEVNET_GENESIS_PATH)
 
-function signBlock(header: BlockHeader): Uint8Array {
-  return encodeBlock({
-    header,
-    txs: [],
-    signature: signDigest(devnetKey(SEQUENCER_KEY_INDEX).privateKey, blockHash(header)),
-  })
-}
-
-async function rogueP2P(bootstrap: string[], serve: (from: bigint) => Uint8Array[] = () => []): Promise<P2P> {
-  return createP2P({
-    chainId: genesis.chainId,
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap,
-    maxBlockBytes: 1 << 20,
-    maxTxBytes: 1 << 14,
-    onBlock: () => 'ignore',
-    onTransaction: () => 'ignore',
-    serveBlocks: async (from) => serve(from),
-  })
-}
-
 interface Info {
   height: string
   alarm: Alarm | null
-}
-
-async function health(url: string): Promise<{ status: number; body: { ok: boolean; status: string } }> {
-  const res = await fetch(`${url}/health`)
-  return { status: res.status, body: (await res.json()) as { ok: boolean; status: string } }
 }
 
 describe('equivocation', () => {

@@ -11,53 +11,18 @@
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { BlockHeader } from '../../engine/index.ts'
-import { blockHash, decodeBlock, encodeBlock } from '../../engine/index.ts'
+import { blockHash, decodeBlock } from '../../engine/index.ts'
 import type { Alarm, EquivocationEvidence, ForeignBlockEvidence } from '../../node/evidence.ts'
 import { storedEvidence } from '../../node/evidence.ts'
 import type { PerpNode } from '../../node/index.ts'
-import {
-  DEVNET_GENESIS_PATH,
-  devnetKey,
-  loadGenesis,
-  SEQUENCER_KEY_INDEX,
-  signDigest,
-  startNode,
-} from '../../node/index.ts'
-import type { P2P } from '../../p2p/index.ts'
-import { createP2P } from '../../p2p/index.ts'
+import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
 import { EMPTY_ROOT, toHex } from '../../state/index.ts'
 import { runCli, sleep, writeSequencerKeyFile } from '../support/cliNode.ts'
 import { SEQUENCER_P2P_KEY, startValidator, tempDir } from '../support/nodes.ts'
+import { health, rogueP2P, signBlock } from '../support/roguePeer.ts'
 import { call, waitFor } from '../support/rpcClient.ts'
 
 const genesis = loadGenesis(DEVNET_GENESIS_PATH)
-
-function signBlock(header: BlockHeader): Uint8Array {
-  return encodeBlock({
-    header,
-    txs: [],
-    signature: signDigest(devnetKey(SEQUENCER_KEY_INDEX).privateKey, blockHash(header)),
-  })
-}
-
-/** A peer holding the sequencer key, connected to `bootstrap`; it follows nothing and serves nothing. */
-async function rogueP2P(bootstrap: string[]): Promise<P2P> {
-  return createP2P({
-    chainId: genesis.chainId,
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap,
-    maxBlockBytes: 1 << 20,
-    maxTxBytes: 1 << 14,
-    onBlock: () => 'ignore',
-    onTransaction: () => 'ignore',
-    serveBlocks: async () => [],
-  })
-}
-
-async function health(url: string): Promise<{ status: number; body: { ok: boolean; status: string } }> {
-  const res = await fetch(`${url}/health`)
-  return { status: res.status, body: (await res.json()) as { ok: boolean; status: string } }
-}
 
 interface Info {
   height: string
