@@ -27,11 +27,16 @@ export function verifySignedTx(domainSep: Uint8Array, signed: SignedTx): Verifie
   return { tx: { ...signed, hash, signer } as VerifiedTx, signed }
 }
 
-/** A transaction of a block: a user transaction as above, or a system one with the all-zero signature. */
-export function verifyBlockTx(domainSep: Uint8Array, signed: SignedTx): VerifiedSignedTx {
-  if (!SYSTEM_KINDS.has(signed.kind)) return verifySignedTx(domainSep, signed)
+/** A system transaction of a block (SYSTEM_KINDS): the all-zero signature, signer the zero address. */
+export function verifySystemTx(domainSep: Uint8Array, signed: SignedTx): VerifiedTx {
   if (signed.signature.some((b) => b !== 0))
     throw new SignatureError(`a ${signed.kind} carries no signature (65 zero bytes)`)
   const hash = typedDataDigest(domainSep, signed.kind, signed.message as never)
-  return { tx: { ...signed, hash, signer: SYSTEM_SIGNER } as VerifiedTx, signed }
+  return { ...signed, hash, signer: SYSTEM_SIGNER } as VerifiedTx
+}
+
+/** A transaction of a block: a user transaction as above, or a system one (verifySystemTx). */
+export function verifyBlockTx(domainSep: Uint8Array, signed: SignedTx): VerifiedSignedTx {
+  if (!SYSTEM_KINDS.has(signed.kind)) return verifySignedTx(domainSep, signed)
+  return { tx: verifySystemTx(domainSep, signed), signed }
 }

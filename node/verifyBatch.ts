@@ -9,7 +9,7 @@ import { SYSTEM_KINDS, typedDataDigest } from '../engine/index.ts'
 import type { RecoveryItem } from './signaturePacking.ts'
 import type { SignaturePool } from './signaturePool.ts'
 import { SignatureError } from './signatures.ts'
-import { SYSTEM_SIGNER } from './verify.ts'
+import { SYSTEM_SIGNER, verifySystemTx } from './verify.ts'
 
 /** The verified transactions of a block, in order; rejects with verifyBlockTx's error for the first bad one. */
 export async function verifyBlockTxs(
@@ -27,9 +27,7 @@ export async function verifyBlockTxs(
   for (const signed of txs) {
     try {
       if (SYSTEM_KINDS.has(signed.kind)) {
-        if (signed.signature.some((b) => b !== 0))
-          throw new SignatureError(`a ${signed.kind} carries no signature (65 zero bytes)`)
-        hashes.push(typedDataDigest(domainSep, signed.kind, signed.message as never))
+        hashes.push(verifySystemTx(domainSep, signed).hash)
         itemOf.push(-1)
       } else {
         const digest = typedDataDigest(domainSep, signed.kind, signed.message as never)
