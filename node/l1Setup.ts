@@ -13,7 +13,7 @@ import type { Address, Hex } from 'viem'
 import { createPublicClient, createWalletClient, custom } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Genesis } from '../engine/index.ts'
-import type { EmbeddedL1 } from '../l1/index.ts'
+import type { EmbeddedL1, RollupParams } from '../l1/index.ts'
 import { deployRollup, startEmbeddedL1 } from '../l1/index.ts'
 import { toHex } from '../state/index.ts'
 import { genesisBlock } from './chain.ts'
@@ -62,6 +62,28 @@ function genesisUsdc(genesis: Genesis): bigint {
   return total
 }
 
+/**
+ * The devnet's rollup: sequencer = genesis.sequencer, backed by the USDC genesis credits, traders 0–9 holding
+ * 1,000,000 mock USDC on L1 to deposit.
+ */
+export function devnetRollupParams(
+  genesis: Genesis,
+  challengeWindowSec: bigint,
+  escapeTimeoutSec: bigint,
+): RollupParams {
+  return {
+    sequencer: genesis.sequencer as Address,
+    challengeWindowSec,
+    escapeTimeoutSec,
+    genesisStateRoot: toHex(genesisBlock(genesis).block.header.stateRoot) as Hex,
+    backing: genesisUsdc(genesis),
+    mint: Array.from({ length: TRADERS }, (_, i) => ({
+      address: devnetKey(i).account.address,
+      amount: 1_000_000n * USDC,
+    })),
+  }
+}
+
 export async function startEmbeddedSettlement(init: EmbeddedSettlementInit): Promise<EmbeddedSettlement> {
   mkdirSync(init.dataDir, { recursive: true })
   const l1 = await startEmbeddedL1({
@@ -83,17 +105,11 @@ export async function startEmbeddedSettlement(init: EmbeddedSettlementInit): Pro
       // short enough that the root a withdrawal finalizes against is still within the devnet's kept heights
       const challengeWindowSec = init.challengeWindowSec ?? 10n
       const escapeTimeoutSec = init.escapeTimeoutSec ?? 3_600n
-      const d = await deployRollup(createWalletClient({ transport, account }), createPublicClient({ transport }), {
-        sequencer: init.genesis.sequencer as Address,
-        challengeWindowSec,
-        escapeTimeoutSec,
-        genesisStateRoot: toHex(genesisBlock(init.genesis).block.header.stateRoot) as Hex,
-        backing: genesisUsdc(init.genesis),
-        mint: Array.from({ length: TRADERS }, (_, i) => ({
-          address: devnetKey(i).account.address,
-          amount: 1_000_000n * USDC,
-        })),
-      })
+      const d = await deployRollup(
+        createWalletClient({ transport, account }),
+        createPublicClient({ transport }),
+        devnetRollupParams(init.genesis, challengeWindowSec, escapeTimeoutSec),
+      )
       deployment = {
         l1ChainId: l1.chainId,
         rollup: d.rollup,

@@ -10,7 +10,7 @@ import { createPublicClient, createWalletClient, custom, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { RollupDeployment } from '../../l1/index.ts'
 import { deployRollup, startEmbeddedL1 } from '../../l1/index.ts'
-import { DEVNET_GENESIS_PATH, devnetKey, genesisBlock, loadGenesis } from '../../node/index.ts'
+import { DEVNET_GENESIS_PATH, devnetKey, devnetRollupParams, loadGenesis } from '../../node/index.ts'
 import { toHex } from '../../state/index.ts'
 import { REPO_ROOT } from './cliNode.ts'
 import { freePort } from './nodes.ts'
@@ -95,21 +95,15 @@ export function clients(l1: TestL1, keyIndex: number): { wallet: WalletClient; p
   }
 }
 
-/** The devnet rollup: sequencer = genesis.sequencer, traders 0–9 hold 1,000,000 mock USDC on L1. */
+/** The devnet rollup, deployed as `perpd devnet` deploys it (node/l1Setup.ts devnetRollupParams). */
 export async function deployDevnetRollup(
   l1: TestL1,
   o: { challengeWindowSec?: bigint; escapeTimeoutSec?: bigint } = {},
 ): Promise<RollupDeployment> {
-  const genesis = loadGenesis(DEVNET_GENESIS_PATH)
   const { wallet, pub } = clients(l1, 0)
-  let backing = genesis.insuranceFund
-  for (const a of genesis.accounts) backing += a.collateral
-  return deployRollup(wallet, pub, {
-    sequencer: genesis.sequencer as Address,
-    challengeWindowSec: o.challengeWindowSec ?? 30n,
-    escapeTimeoutSec: o.escapeTimeoutSec ?? 3_600n,
-    genesisStateRoot: toHex(genesisBlock(genesis).block.header.stateRoot) as Hex,
-    backing,
-    mint: Array.from({ length: 10 }, (_, i) => ({ address: devnetKey(i).account.address, amount: 1_000_000n * USDC })),
-  })
+  return deployRollup(
+    wallet,
+    pub,
+    devnetRollupParams(loadGenesis(DEVNET_GENESIS_PATH), o.challengeWindowSec ?? 30n, o.escapeTimeoutSec ?? 3_600n),
+  )
 }
