@@ -5,13 +5,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import type { BlockHeader } from '../../engine/index.ts'
-import { blockHash, encodeBlock } from '../../engine/index.ts'
 import type { PerpNode } from '../../node/index.ts'
-import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, signDigest } from '../../node/index.ts'
+import { DEVNET_GENESIS_PATH, loadGenesis } from '../../node/index.ts'
 import type { P2P } from '../../p2p/index.ts'
-import { createP2P } from '../../p2p/index.ts'
 import { EMPTY_ROOT, keccak256, toHex } from '../../state/index.ts'
 import { startValidator, tempDir } from '../support/nodes.ts'
+import { health, rogueP2P, signBlock } from '../support/roguePeer.ts'
 import { call, waitFor } from '../support/rpcClient.ts'
 
 describe('root mismatch alarm', () => {
@@ -43,21 +42,8 @@ describe('root mismatch alarm', () => {
       // an empty block leaves the state as it is, so any other root is wrong
       stateRoot: keccak256(new TextEncoder().encode('not the state root')),
     }
-    const bad = encodeBlock({
-      header,
-      txs: [],
-      signature: signDigest(devnetKey(SEQUENCER_KEY_INDEX).privateKey, blockHash(header)),
-    })
-    rogue = await createP2P({
-      chainId: genesis.chainId,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap: [],
-      maxBlockBytes: 1 << 20,
-      maxTxBytes: 1 << 14,
-      onBlock: () => 'ignore',
-      onTransaction: () => 'ignore',
-      serveBlocks: async (from) => (from === 1n ? [bad] : []),
-    })
+    const bad = signBlock(header)
+    rogue = await rogueP2P([], (from) => (from === 1n ? [bad] : []))
     validator = await startValidator({ dataDir: dir.path, bootstrap: rogue.multiaddrs() })
     const v = validator
     await waitFor('the alarm', async () => v.mismatch)
@@ -65,9 +51,9 @@ describe('root mismatch alarm', () => {
     expect(v.chain.head.height).toBe(0n)
     expect(toHex(v.chain.head.stateRoot)).toBe(toHex(genesisRoot))
 
-    const res = await fetch(`${v.rpcUrl}/health`)
-    expect(res.status).toBe(503)
-    expect(await res.json()).toMatchObject({ ok: false, status: 'root-mismatch' })
+    const h = await health(v.rpcUrl)
+    expect(h.status).toBe(503)
+    expect(h.body).toMatchObject({ ok: false, status: 'root-mismatch' })
     // reads still come from the last agreed state
     const info = await call<{ height: string }>(v.rpcUrl, 'perp_chainInfo')
     expect(info.height).toBe('0')
