@@ -12,8 +12,9 @@
  */
 import { abs, max, mulDivCeil, mulDivFloor, PPM } from './fixedPoint.ts'
 import { fundingDue } from './funding.ts'
+import { adverseLoss, orderExposure } from './orderExposure.ts'
 import { fractionsInForce, tieredRequirement } from './riskParams.ts'
-import type { CollateralAsset, Market, OrderExposure, RestingOrder, State, Subaccount } from './types.ts'
+import type { CollateralAsset, Market, RestingOrder, State, Subaccount } from './types.ts'
 
 export function positionValue(market: Market, size: bigint): bigint {
   return mulDivFloor(size, market.oraclePrice, market.quoteDivisor)
@@ -110,56 +111,6 @@ export function maintenanceMargin(state: State, sub: Subaccount): bigint {
 /** Initial margin of the positions alone (what perp_account shows as initialMargin). */
 export function positionInitialMargin(state: State, sub: Subaccount): bigint {
   return positionsRequirement(state, sub, 'initial')
-}
-
-/** Adds one order's size to its side; returns its adverse-price loss (0 unless priced worse than the oracle). */
-function addToExposure(state: State, buys: Map<number, bigint>, sells: Map<number, bigint>, o: RestingOrder): bigint {
-  const side = o.isBuy ? buys : sells
-  side.set(o.market, (side.get(o.market) ?? 0n) + o.size)
-  return adverseLoss(state, o, o.size)
-}
-
-function adverseLoss(state: State, o: RestingOrder, size: bigint): bigint {
-  const m = state.markets[o.market] as Market
-  const worse = o.isBuy ? o.price - m.oraclePrice : m.oraclePrice - o.price
-  return worse > 0n ? mulDivCeil(worse, size, m.quoteDivisor) : 0n
-}
-
-/**
- * Keeps a subaccount's exposure memo exact when one of its resting orders goes from `before` to `after` size
- * (added: 0 → size, removed: size → 0, partly filled). A memo of an older price epoch is dropped instead.
- */
-export function adjustExposure(state: State, sub: Subaccount, o: RestingOrder, before: bigint, after: bigint): void {
-  const memo = sub.exposure
-  if (memo === undefined) return
-  if (memo.epoch !== state.priceEpoch) {
-    sub.exposure = undefined
-    return
-  }
-  const side = o.isBuy ? memo.buys : memo.sells
-  side.set(o.market, (side.get(o.market) ?? 0n) + after - before)
-  memo.adverse += adverseLoss(state, o, after) - adverseLoss(state, o, before)
-}
-
-/** The exposure of a subaccount without resting orders; shared and never on a subaccount, so never adjusted. */
-const NO_EXPOSURE: OrderExposure = { epoch: -1, buys: new Map(), sells: new Map(), adverse: 0n }
-
-/**
- * The resting orders' sizes per side and market and their adverse-price loss, memoized on the subaccount: kept
- * exact as its orders change (adjustExposure) and recomputed after an oracle price changes (state.priceEpoch).
- */
-export function orderExposure(state: State, sub: Subaccount): OrderExposure {
-  // no resting orders add nothing: not memoized, so a million order-less subaccounts hold no memo maps
-  if (sub.openOrders.size === 0) return NO_EXPOSURE
-  const cached = sub.exposure
-  if (cached !== undefined && cached.epoch === state.priceEpoch) return cached
-  const buys = new Map<number, bigint>()
-  const sells = new Map<number, bigint>()
-  let adverse = 0n
-  for (const id of sub.openOrders) adverse += addToExposure(state, buys, sells, state.orders.get(id) as RestingOrder)
-  const exposure = { epoch: state.priceEpoch, buys, sells, adverse }
-  sub.exposure = exposure
-  return exposure
 }
 
 /**

@@ -5,8 +5,8 @@
  */
 import { insertOrder, removeOrder } from './book.ts'
 import type { Dirty } from './dirty.ts'
-import { adjustExposure } from './margin.ts'
 import type { Address } from './messages.ts'
+import { adjustExposure } from './orderExposure.ts'
 import { emptySubaccount } from './subaccounts.ts'
 import type { Book, RestingOrder, State, Subaccount, TxEvent } from './types.ts'
 import { subaccountId } from './types.ts'

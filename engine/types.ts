@@ -157,12 +157,15 @@ export interface Subaccount {
   clientOrders?: Map<number, Map<bigint, bigint>> | undefined
 }
 
-/** Resting orders' contribution to initial margin, valid while `epoch` equals the state's priceEpoch. */
+/** Resting orders' contribution to initial margin (orderExposure.ts); `adverse` is valid while `epoch` equals the state's priceEpoch. */
 export interface OrderExposure {
   epoch: number
-  /** open buy and sell size per market, size units */
+  /** open buy and sell size per market, size units: exact whatever the epoch */
   buys: Map<number, bigint>
   sells: Map<number, bigint>
+  /** per market, a bound on the highest buy price and the lowest sell price among the orders (price units) */
+  highestBuy: Map<number, bigint>
+  lowestSell: Map<number, bigint>
   /** Σ adverse-price loss of orders priced worse than the oracle, USDC units */
   adverse: bigint
 }

@@ -11,6 +11,8 @@
  * - a subaccount with no position, order or asset holds collateral ≥ 0 (no bad debt without a liquidation);
  * - liquidations (accounts 4 and 5 trade at up to 20×; liquidators bid on live auctions): no subaccount but the
  *   fund is committed with negative equity unless its market's oracle is stale, and auctions back positions;
+ * - every subaccount's initial margin with orders (the engine keeps what its resting orders add in a memo that
+ *   survives price changes) equals the formula of docs/risk-model.md computed here from a walk of all orders;
  * - a twin state fed the same blocks, and a state rebuilt from leaves midway, commit to the same root.
  */
 import fc from 'fast-check'
@@ -20,11 +22,14 @@ import {
   applyBlock,
   auctionPrice,
   equity,
+  fractionsInForce,
   genesisState,
+  initialMarginWithOrders,
   insuranceFundId,
   leafWrites,
   parseGenesis,
   stateFromLeaves,
+  tieredRequirement,
 } from '../../engine/index.ts'
 import { MerkleState, toHex } from '../../state/index.ts'
 import { ACCOUNTS, GENESIS_TIME, genesisJson, SIGNERS } from '../unit/helpers/engineFixtures.ts'
@@ -178,6 +183,55 @@ export function checkInvariantsByScan(state: State, expectedTotal: bigint): void
     const flat = s.positions.size === 0 && s.openOrders.size === 0 && [...s.assets.values()].every((a) => a === 0n)
     if (flat && s.collateral < 0n)
       throw new Error(`${s.address}:${s.subaccount} is flat with collateral ${s.collateral}`)
+  }
+}
+
+const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b // a ≥ 0, b > 0
+
+/**
+ * Initial margin with orders from a walk of every resting order (docs/risk-model.md): per market of a position or
+ * an order, worst = max(|size + open buys|, |size − open sells|), notional = ceil(worst × oracle / quoteDivisor),
+ * its tiered initial requirement; plus per order priced worse than the oracle ceil(|price − oracle| × size /
+ * quoteDivisor).
+ */
+function initialMarginByWalk(state: State): Map<string, bigint> {
+  const open = new Map<string, { buys: Map<number, bigint>; sells: Map<number, bigint>; adverse: bigint }>()
+  for (const o of state.orders.values()) {
+    const id = `${o.address}:${o.subaccount}`
+    const e = open.get(id) ?? { buys: new Map(), sells: new Map(), adverse: 0n }
+    open.set(id, e)
+    const side = o.isBuy ? e.buys : e.sells
+    side.set(o.market, (side.get(o.market) ?? 0n) + o.size)
+    const m = state.markets[o.market] as NonNullable<State['markets'][0]>
+    const worse = o.isBuy ? o.price - m.oraclePrice : m.oraclePrice - o.price
+    if (worse > 0n) e.adverse += ceilDiv(worse * o.size, m.quoteDivisor)
+  }
+  const out = new Map<string, bigint>()
+  for (const [id, s] of state.subaccounts) {
+    const e = open.get(id) ?? { buys: new Map<number, bigint>(), sells: new Map<number, bigint>(), adverse: 0n }
+    let total = e.adverse
+    for (const m of state.markets) {
+      const size = s.positions.get(m.id)?.size ?? 0n
+      const buys = e.buys.get(m.id) ?? 0n
+      const sells = e.sells.get(m.id) ?? 0n
+      if (size === 0n && buys === 0n && sells === 0n) continue
+      const a = size + buys < 0n ? -(size + buys) : size + buys
+      const b = size - sells < 0n ? -(size - sells) : size - sells
+      const worst = a > b ? a : b
+      total += tieredRequirement(fractionsInForce(m), ceilDiv(worst * m.oraclePrice, m.quoteDivisor), 'initial')
+    }
+    out.set(id, total)
+  }
+  return out
+}
+
+export function checkInitialMargins(state: State): void {
+  for (const [id, expected] of initialMarginByWalk(state)) {
+    const got = initialMarginWithOrders(
+      state,
+      state.subaccounts.get(id) as NonNullable<ReturnType<State['subaccounts']['get']>>,
+    )
+    if (got !== expected) throw new Error(`initial margin of ${id}: engine ${got}, walk ${expected}`)
   }
 }
 
@@ -405,6 +459,7 @@ export function runModel(commands: readonly Command[], blockSize: number): numbe
     applyBlock(twin, { txs }, env)
     checkInvariantsByScan(state, start)
     checkLiquidationOutcome(state, time)
+    checkInitialMargins(state)
     blocks++
     if (blocks % 50 === 0) {
       const r = toHex(merkle.root())
