@@ -28,7 +28,8 @@ export interface BlockFeed {
   stateRoot: string
   txRoot: string
   transactionCount: number
-  /** the block's transactions whose receipts hold events, in block order (`index` = position in the block) */
+  /** the block's transactions whose receipts hold events, in block order (`index` = position in the block); may be
+   * built on first read */
   transactions: { hash: string; index: number; events: { [key: string]: Json }[] }[]
   /**
    * block-level events, as perp_block(height).events; an auctionReset also carries its auction's `market` when

@@ -197,6 +197,8 @@ export class SubscriptionHub {
   }
 
   #fills(feed: BlockFeed): void {
+    // no fills subscription: the block's receipts are not even turned into fill records (the feed builds them lazily)
+    if (this.#topic('fills').size === 0) return
     const found = new Map<Group, FillRecord[]>()
     for (const fill of blockFills(feed))
       for (const key of fillKeys(fill)) {
