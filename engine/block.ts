@@ -60,14 +60,28 @@ export function blockHash(h: BlockHeader): Uint8Array {
 }
 
 export function txRoot(txs: readonly SignedTx[]): Uint8Array {
-  return merkleRoot(txs.map((tx) => keccak256(encodeSignedTx(tx))))
+  return txRootOfEncoded(txs.map(encodeSignedTx))
 }
 
-export function encodeBlock(b: Block): Uint8Array {
-  const w = new Writer(256 + b.txs.length * 200)
+/** txRoot from the transactions' canonical encodings (encodeSignedTx), for a caller that has them already. */
+export function txRootOfEncoded(encoded: readonly Uint8Array[]): Uint8Array {
+  return merkleRoot(encoded.map(keccak256))
+}
+
+/**
+ * The block's canonical bytes. `encodedTxs`: each transaction's encodeSignedTx, in block order, when the caller
+ * has them (the sequencer encodes each once for txRoot): copied instead of encoded again; the bytes are the same.
+ */
+export function encodeBlock(b: Block, encodedTxs?: readonly Uint8Array[]): Uint8Array {
+  if (encodedTxs !== undefined && encodedTxs.length !== b.txs.length)
+    throw new Error(`${encodedTxs.length} encoded transactions for a block of ${b.txs.length}`)
+  let txBytes = 0
+  for (const e of encodedTxs ?? []) txBytes += e.length
+  const w = new Writer(256 + (encodedTxs === undefined ? b.txs.length * 200 : txBytes))
   w.fixed(encodeHeader(b.header), HEADER_BYTES)
   w.u32(b.txs.length)
-  for (const tx of b.txs) writeSignedTx(w, tx)
+  if (encodedTxs === undefined) for (const tx of b.txs) writeSignedTx(w, tx)
+  else for (const e of encodedTxs) w.fixed(e, e.length)
   w.bytes(b.signature)
   return w.finish()
 }

@@ -226,9 +226,10 @@ export class Chain {
    * Writes the executed block as one height (node/chainStore.ts). If that fails, the head, state and
    * commitment are rebuilt from the disk (at H−1 or H) before the error is rethrown.
    */
-  async commit(block: Block, executed: ExecutedBlock): Promise<CommittedBlock> {
+  async commit(block: Block, executed: ExecutedBlock, encoded?: Uint8Array): Promise<CommittedBlock> {
     const height = block.header.height
-    const bytes = encodeBlock(block)
+    // `encoded`: the block's encodeBlock bytes when the caller made them already (the sequencer)
+    const bytes = encoded ?? encodeBlock(block)
     const hash = blockHash(block.header)
     try {
       this.store.failPoint('after-execute', height)

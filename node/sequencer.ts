@@ -7,7 +7,7 @@
  */
 
 import type { Block, BlockHeader } from '../engine/index.ts'
-import { blockHash, InvariantViolation, txRoot } from '../engine/index.ts'
+import { blockHash, encodeBlock, encodeSignedTx, InvariantViolation, txRootOfEncoded } from '../engine/index.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import { MAX_DEPOSITS_PER_BLOCK } from './l1Link.ts'
 import type { Mempool } from './mempool.ts'
@@ -65,19 +65,21 @@ export function createSequencer(init: SequencerInit): Sequencer {
       return undefined
     }
     const txs = entries.map((e) => e.signed)
+    // each transaction encoded once: for txRoot, and copied into the block's bytes
+    const encodedTxs = txs.map(encodeSignedTx)
     const header: BlockHeader = {
       chainId: chain.genesis.chainId,
       height: head.height + 1n,
       parentHash: head.hash,
       time,
       proposer: chain.genesis.sequencer,
-      txRoot: txRoot(txs),
+      txRoot: txRootOfEncoded(encodedTxs),
       stateRoot: executed.stateRoot,
     }
     const block: Block = { header, txs, signature: signDigest(init.signingKey, blockHash(header)) }
     let committed: CommittedBlock
     try {
-      committed = await chain.commit(block, executed)
+      committed = await chain.commit(block, executed, encodeBlock(block, encodedTxs))
     } finally {
       // a commit that failed after its batch was written still included these (the head is re-read from disk)
       if (chain.head.height >= header.height) mempool.remove(entries.map((e) => e.tx.hash))

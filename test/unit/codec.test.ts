@@ -16,6 +16,7 @@ import {
   parseGenesis,
   stateFromLeaves,
   txRoot,
+  txRootOfEncoded,
 } from '../../engine/index.ts'
 import {
   CodecError,
@@ -258,6 +259,15 @@ describe('block binary form', () => {
     const [h0, h1, h2, h3, h4, h5] = h as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array]
     const expected = inner(inner(inner(h0, h1), inner(h2, h3)), inner(h4, h5))
     expect(block.header.txRoot).toEqual(expected)
+  })
+
+  it('the sequencer path (each transaction encoded once, then copied) gives the same txRoot and the same bytes', () => {
+    const block = sampleBlock()
+    const encodedTxs = block.txs.map(encodeSignedTx)
+    expect(txRootOfEncoded(encodedTxs)).toEqual(txRoot(block.txs))
+    expect(encodeBlock(block, encodedTxs)).toEqual(encodeBlock(block))
+    expect(encodeBlock({ ...block, txs: [] }, [])).toEqual(encodeBlock({ ...block, txs: [] }))
+    expect(() => encodeBlock(block, encodedTxs.slice(1))).toThrow(/5 encoded transactions for a block of 6/)
   })
 })
 
