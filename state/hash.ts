@@ -24,21 +24,74 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-export function toHex(bytes: Uint8Array): `0x${string}` {
-  let s = '0x'
-  for (const b of bytes) s += HEX[b]
-  return s as `0x${string}`
+/** Char codes of each byte's two lowercase hex digits. */
+const HIGH_DIGIT: number[] = []
+const LOW_DIGIT: number[] = []
+for (let b = 0; b < 256; b++) {
+  const digits = b.toString(16).padStart(2, '0')
+  HIGH_DIGIT.push(digits.charCodeAt(0))
+  LOW_DIGIT.push(digits.charCodeAt(1))
 }
 
-/** Parses 0x-prefixed (or bare) even-length hex; throws on anything else. */
+/** fromCharCode.apply passes each char code as an argument on the stack: longer inputs go in pieces. */
+const APPLY_BYTES = 4096
+
+/**
+ * Lowercase 0x-hex. Built from char codes in one call rather than by `+=`: concatenation leaves a rope of ~n
+ * pieces that V8 must flatten when the string is hashed (a Map key) or serialized, which cost more than building
+ * it (measured ~1.8× faster for 20–65 bytes, flattening included).
+ */
+export function toHex(bytes: Uint8Array): `0x${string}` {
+  if (bytes.length > APPLY_BYTES) return toHexInPieces(bytes)
+  const codes = new Array<number>(2 + 2 * bytes.length)
+  codes[0] = 48 // '0'
+  codes[1] = 120 // 'x'
+  for (let i = 0, j = 2; i < bytes.length; i++, j += 2) {
+    const b = bytes[i] as number
+    codes[j] = HIGH_DIGIT[b] as number
+    codes[j + 1] = LOW_DIGIT[b] as number
+  }
+  return String.fromCharCode.apply(null, codes) as `0x${string}`
+}
+
+function toHexInPieces(bytes: Uint8Array): `0x${string}` {
+  const parts = ['0x']
+  for (let at = 0; at < bytes.length; at += APPLY_BYTES)
+    parts.push(toHex(bytes.subarray(at, at + APPLY_BYTES)).slice(2))
+  return parts.join('') as `0x${string}`
+}
+
+/** A char code below 128 → its hex digit's value, or -1 (not a hex digit). */
+const DIGIT_VALUE = new Int8Array(128).fill(-1)
+for (let d = 0; d < 10; d++) DIGIT_VALUE[48 + d] = d // 0-9
+for (let d = 0; d < 6; d++) {
+  DIGIT_VALUE[65 + d] = 10 + d // A-F
+  DIGIT_VALUE[97 + d] = 10 + d // a-f
+}
+
+/**
+ * Parses 0x- or 0X-prefixed (or bare) even-length hex; throws on anything else. Reads char codes through a table:
+ * the regex and a parseInt per byte it replaces were ~4× slower.
+ */
 export function fromHex(hex: string): Uint8Array {
-  const body = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex
-  if (body.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(body)) throw new Error(`invalid hex: ${hex.slice(0, 20)}`)
-  const out = new Uint8Array(body.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(body.slice(2 * i, 2 * i + 2), 16)
+  // '0' then 'x' or 'X' (the two differ only in bit 0x20)
+  const start = hex.length >= 2 && hex.charCodeAt(0) === 48 && (hex.charCodeAt(1) | 0x20) === 120 ? 2 : 0
+  if ((hex.length - start) % 2 !== 0) throw invalidHex(hex)
+  const out = new Uint8Array((hex.length - start) / 2)
+  for (let i = 0, j = start; i < out.length; i++, j += 2) {
+    const a = hex.charCodeAt(j)
+    const b = hex.charCodeAt(j + 1)
+    const high = DIGIT_VALUE[a & 0x7f] as number
+    const low = DIGIT_VALUE[b & 0x7f] as number
+    // a code of 128 or more is no hex digit: masked above only to stay inside the table
+    if (((a | b) & ~0x7f) !== 0 || (high | low) < 0) throw invalidHex(hex)
+    out[i] = (high << 4) | low
+  }
   return out
+}
+
+function invalidHex(hex: string): Error {
+  return new Error(`invalid hex: ${hex.slice(0, 20)}`)
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
