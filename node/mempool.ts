@@ -11,10 +11,21 @@ export class MempoolFull extends Error {
   override name = 'MempoolFull'
 }
 
+/** A pending transaction with the keys it is filed under, made once when it arrives. */
+interface Pending {
+  entry: VerifiedSignedTx
+  /** toHex of its hash: its key in #pending */
+  key: string
+  /** arrival (ms), for expire() */
+  at: number
+  /** `${account}:${nonce}` in #pendingNonces, or null for a kind without a nonce */
+  nonceKey: string | null
+}
+
 export class Mempool {
   readonly capacity: number
-  readonly #byHash = new Map<string, VerifiedSignedTx>()
-  readonly #addedAt = new Map<string, number>()
+  /** by toHex(hash), in arrival order: one map for the entry and its arrival time, so a removal deletes once */
+  readonly #pending = new Map<string, Pending>()
   readonly #pendingNonces = new Set<string>()
 
   constructor(capacity: number) {
@@ -22,11 +33,11 @@ export class Mempool {
   }
 
   get size(): number {
-    return this.#byHash.size
+    return this.#pending.size
   }
 
   has(hash: string): boolean {
-    return this.#byHash.has(hash)
+    return this.#pending.has(hash)
   }
 
   hasNonce(account: string, nonce: bigint): boolean {
@@ -35,44 +46,46 @@ export class Mempool {
 
   /** `at`: when it arrived (ms, the node's clock), for expire(). */
   add(entry: VerifiedSignedTx, at = 0): void {
-    if (this.#byHash.size >= this.capacity) throw new MempoolFull(`mempool holds ${this.capacity} transactions`)
+    if (this.#pending.size >= this.capacity) throw new MempoolFull(`mempool holds ${this.capacity} transactions`)
     const key = toHex(entry.tx.hash)
-    this.#byHash.set(key, entry)
-    this.#addedAt.set(key, at)
     const nonce = messageNonce(entry.tx)
-    if (nonce !== null) this.#pendingNonces.add(`${messageAccount(entry.tx)}:${nonce}`)
+    const nonceKey = nonce === null ? null : `${messageAccount(entry.tx)}:${nonce}`
+    this.#pending.set(key, { entry, key, at, nonceKey })
+    if (nonceKey !== null) this.#pendingNonces.add(nonceKey)
   }
 
   /** Oldest first, at most `max`, left in the pool until `remove`. */
   peek(max: number): VerifiedSignedTx[] {
     const out: VerifiedSignedTx[] = []
-    for (const entry of this.#byHash.values()) {
+    for (const p of this.#pending.values()) {
       if (out.length >= max) break
-      out.push(entry)
+      out.push(p.entry)
     }
     return out
   }
 
   remove(hashes: Iterable<Uint8Array>): void {
     for (const h of hashes) {
-      const key = toHex(h)
-      const entry = this.#byHash.get(key)
-      if (entry === undefined) continue
-      this.#byHash.delete(key)
-      this.#addedAt.delete(key)
-      const nonce = messageNonce(entry.tx)
-      if (nonce !== null) this.#pendingNonces.delete(`${messageAccount(entry.tx)}:${nonce}`)
+      const p = this.#pending.get(toHex(h))
+      if (p !== undefined) this.#drop(p)
     }
   }
 
   /** Drops entries added before `before` (ms); returns how many. Entries are in arrival order. */
   expire(before: number): number {
-    const old: Uint8Array[] = []
-    for (const [key, at] of this.#addedAt) {
-      if (at >= before) break
-      old.push((this.#byHash.get(key) as VerifiedSignedTx).tx.hash)
+    let dropped = 0
+    // deleting the entry just visited does not disturb a Map's iteration
+    for (const p of this.#pending.values()) {
+      if (p.at >= before) break
+      this.#drop(p)
+      dropped++
     }
-    this.remove(old)
-    return old.length
+    return dropped
+  }
+
+  /** Keys kept from add(): no hex or nonce string is rebuilt to take a transaction out. */
+  #drop(p: Pending): void {
+    this.#pending.delete(p.key)
+    if (p.nonceKey !== null) this.#pendingNonces.delete(p.nonceKey)
   }
 }

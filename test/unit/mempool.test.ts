@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Address, VerifiedTx } from '../../engine/index.ts'
 import { Mempool, MempoolFull } from '../../node/index.ts'
+import { toHex } from '../../state/index.ts'
 
 const A = `0x${'aa'.repeat(20)}` as Address
 
@@ -18,6 +19,16 @@ function entry(n: number) {
   } as VerifiedTx
   return { tx, signed: { ...tx, signature: new Uint8Array(65) } as never }
 }
+
+/** A kind without a nonce (oracle reports are sequencer-built, but the pool must not assume it never holds one). */
+function report(n: number) {
+  const hash = new Uint8Array(32)
+  hash[0] = n
+  const tx = { kind: 'oracleReport', message: { signer: A, timestamp: 1n, markets: [], prices: [] }, hash, signer: A }
+  return { tx: tx as VerifiedTx, signed: { ...tx, signature: new Uint8Array(65) } as never }
+}
+
+const hex = (n: number) => toHex(entry(n).tx.hash)
 
 describe('mempool', () => {
   it('expires what arrived before a time, oldest first, and frees their nonces', () => {
@@ -40,5 +51,62 @@ describe('mempool', () => {
     pool.remove([entry(1).tx.hash])
     pool.add(entry(3), 0)
     expect(pool.size).toBe(2)
+  })
+
+  it('remove frees the hash and the nonce, keeps the others in arrival order, and ignores unknown hashes', () => {
+    const pool = new Mempool(10)
+    for (const n of [1, 2, 3]) pool.add(entry(n), n)
+    // a fresh array holding the same bytes: removal is by value, not by the object added
+    pool.remove([new Uint8Array(entry(2).tx.hash), entry(9).tx.hash])
+    expect(pool.size).toBe(2)
+    expect(pool.has(hex(2))).toBe(false)
+    expect(pool.hasNonce(A, 2n)).toBe(false)
+    expect(pool.has(hex(1)) && pool.has(hex(3))).toBe(true)
+    expect(pool.hasNonce(A, 1n) && pool.hasNonce(A, 3n)).toBe(true)
+    expect(pool.peek(10).map((e) => e.tx.message)).toEqual([entry(1).tx.message, entry(3).tx.message])
+    pool.remove([entry(2).tx.hash]) // twice: nothing left to do
+    expect(pool.size).toBe(2)
+    pool.add(entry(2), 4) // the freed nonce may be used again
+    expect(pool.hasNonce(A, 2n)).toBe(true)
+    expect(pool.peek(1)[0]?.tx.message).toEqual(entry(1).tx.message)
+  })
+
+  it('expire can empty the pool, and stops at the first entry that is not old', () => {
+    const pool = new Mempool(10)
+    pool.add(entry(1), 5)
+    pool.add(entry(2), 1) // arrived later by the pool's order, with an earlier clock reading
+    pool.add(entry(3), 9)
+    expect(pool.expire(5)).toBe(0) // entry 1 is not old, so entry 2 behind it stays too
+    expect(pool.expire(6)).toBe(2)
+    expect(pool.has(hex(2))).toBe(false)
+    expect(pool.hasNonce(A, 2n)).toBe(false)
+    expect(pool.expire(100)).toBe(1)
+    expect(pool.size).toBe(0)
+    expect([1, 2, 3].some((n) => pool.hasNonce(A, BigInt(n)))).toBe(false)
+    expect(pool.peek(10)).toEqual([])
+  })
+
+  it('adding a pending hash again keeps its place and takes the new arrival time', () => {
+    const pool = new Mempool(10)
+    pool.add(entry(1), 1)
+    pool.add(entry(2), 2)
+    pool.add(entry(1), 50)
+    expect(pool.size).toBe(2)
+    expect(pool.peek(1)[0]?.tx.message).toEqual(entry(1).tx.message)
+    expect(pool.expire(10)).toBe(0) // entry 1 now counts from 50, and is still first
+    expect(pool.expire(51)).toBe(2)
+  })
+
+  it('a transaction without a nonce is held and removed without touching the nonce index', () => {
+    const pool = new Mempool(10)
+    pool.add(entry(7), 0)
+    pool.add(report(1), 0)
+    expect(pool.size).toBe(2)
+    pool.remove([report(1).tx.hash])
+    expect(pool.size).toBe(1)
+    expect(pool.hasNonce(A, 7n)).toBe(true)
+    pool.add(report(2), 0)
+    expect(pool.expire(1)).toBe(2)
+    expect(pool.hasNonce(A, 7n)).toBe(false)
   })
 })
