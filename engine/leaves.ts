@@ -296,21 +296,25 @@ function decodeMarket(r: Reader): Market {
 }
 
 function encodeSubaccount(s: Subaccount): Uint8Array {
-  const w = new Writer().i256(s.collateral)
   const ids = [...s.positions.keys()].sort((a, b) => a - b)
-  w.u32(ids.length)
+  const assets = [...s.assets].filter(([, amount]) => amount !== 0n).sort(([a], [b]) => a - b)
+  // the exact size (an i256 is 33 bytes), so that the Writer neither grows nor copies its buffer at the end
+  const w = new Writer(33 + 4 + ids.length * (4 + 3 * 33) + 4 + assets.length * (4 + 32))
+  w.i256(s.collateral).u32(ids.length)
   for (const id of ids) {
     const p = s.positions.get(id) as Position
     w.u32(id).i256(p.size).i256(p.cost).i256(p.fundingIndex)
   }
-  const assets = [...s.assets].filter(([, amount]) => amount !== 0n).sort(([a], [b]) => a - b)
   w.u32(assets.length)
   for (const [id, amount] of assets) w.u32(id).u256(amount)
   return w.finish()
 }
 
+/** Its exact size (id, market, address, subaccount, isBuy, price, size, clientId, reduceOnly, expiresAt): no copy. */
+const ORDER_BYTES = 8 + 4 + 20 + 4 + 1 + 32 + 32 + 8 + 1 + 8
+
 function encodeOrder(o: RestingOrder): Uint8Array {
-  const w = address(new Writer().u64(o.id).u32(o.market), o.address)
+  const w = address(new Writer(ORDER_BYTES).u64(o.id).u32(o.market), o.address)
   return w
     .u32(o.subaccount)
     .bool(o.isBuy)
@@ -345,7 +349,8 @@ function encodeAgents(agents: Map<Address, bigint>): Uint8Array {
 }
 
 function encodeNonces(n: NonceWindow): Uint8Array {
-  const w = new Writer().u32(n.used.length)
+  // count, the nonces, windowStart, orders, cancels: a full window (532 bytes) grew the default 256 twice
+  const w = new Writer(4 + 8 * n.used.length + 8 + 4 + 4).u32(n.used.length)
   for (const v of n.used) w.u64(v)
   return w.u64(n.windowStart).u32(n.orders).u32(n.cancels).finish()
 }

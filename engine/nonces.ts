@@ -37,6 +37,10 @@ export function useNonce(window: Pick<NonceWindow, 'used'>, nonce: bigint): void
     window.used = [nonce]
     return
   }
-  used.splice(slot(used, nonce), 0, nonce)
+  // push then move the larger entries up: splice allocated the array of removed items, empty, on every call
+  const at = slot(used, nonce)
+  used.push(nonce)
+  for (let i = used.length - 1; i > at; i--) used[i] = used[i - 1] as bigint
+  used[at] = nonce
   if (used.length > NONCE_WINDOW) used.shift()
 }

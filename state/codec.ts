@@ -20,7 +20,10 @@ export class Writer {
   #buf: Uint8Array
   #view: DataView
   #at = 0
+  /** #buf itself was returned by finish(): the next finish() must copy, so two callers never share one array */
+  #handedOut = false
 
+  /** `initial`: bytes to reserve; a caller that knows the encoded size passes it, and nothing is copied. */
   constructor(initial = 256) {
     this.#buf = new Uint8Array(initial)
     this.#view = new DataView(this.#buf.buffer)
@@ -28,12 +31,13 @@ export class Writer {
 
   #ensure(n: number): void {
     if (this.#at + n <= this.#buf.length) return
-    let size = this.#buf.length * 2
+    let size = Math.max(1, this.#buf.length) * 2 // from an empty reservation (a hint of 0) too
     while (size < this.#at + n) size *= 2
     const next = new Uint8Array(size)
     next.set(this.#buf.subarray(0, this.#at))
     this.#buf = next
     this.#view = new DataView(next.buffer)
+    this.#handedOut = false
   }
 
   u8(v: number): this {
@@ -97,7 +101,15 @@ export class Writer {
     return this.bytes(new TextEncoder().encode(s))
   }
 
+  /**
+   * The bytes written. A buffer filled exactly (a caller's size hint that was right) is returned as it is rather
+   * than copied: a later write cannot change it, since it finds no room and moves to a new buffer first.
+   */
   finish(): Uint8Array {
+    if (this.#at === this.#buf.length && !this.#handedOut) {
+      this.#handedOut = true
+      return this.#buf
+    }
     return this.#buf.slice(0, this.#at)
   }
 }

@@ -96,6 +96,33 @@ describe('Writer / Reader round trips at the boundaries', () => {
   })
 })
 
+describe('Writer size hints', () => {
+  const write = (w: Writer) => w.u8(7).u32(0x0102_0304).u64(5n)
+  const expected = bytes(7, 1, 2, 3, 4, ...zeros(7), 5)
+
+  it('gives the same bytes whether the hint is exact, short, long or zero', () => {
+    for (const hint of [13, 0, 1, 12, 14, 256]) {
+      const out = write(new Writer(hint)).finish()
+      expect(out).toEqual(expected)
+      // an array of its own, exactly as long as the encoding (as a copy would be)
+      expect([out.byteOffset, out.buffer.byteLength]).toEqual([0, 13])
+    }
+  })
+
+  it('an exactly filled result is not changed by writing on, and two finishes never share an array', () => {
+    const w = write(new Writer(13))
+    const first = w.finish()
+    const second = w.finish()
+    expect(second).not.toBe(first)
+    second[0] = 99
+    expect(first).toEqual(expected)
+    w.u8(8)
+    const third = w.finish()
+    expect(first).toEqual(expected)
+    expect(third).toEqual(bytes(...expected, 8))
+  })
+})
+
 describe('Writer rejects values out of range', () => {
   it.each([
     ['u8 256', (w: Writer) => w.u8(256)],

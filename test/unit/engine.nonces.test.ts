@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { checkNonce, checkTransaction, NONCE_WINDOW, REJECT, TxRejected } from '../../engine/index.ts'
+import { useNonce } from '../../engine/nonces.ts'
 import { fromHex, noncesKey, toHex } from '../../state/index.ts'
 import {
   ACCOUNTS,
@@ -47,6 +48,30 @@ describe('checkNonce on a window', () => {
     expect(codeOf(() => checkNonce(full, 99n))).toBe(REJECT.nonceTooLow)
     expect(codeOf(() => checkNonce(full, 100n))).toBe(REJECT.nonceReused)
     expect(codeOf(() => checkNonce(full, 164n))).toBeUndefined()
+  })
+})
+
+describe('useNonce on a window', () => {
+  it('keeps the NONCE_WINDOW highest accepted nonces ascending, whatever order they come in', () => {
+    let seed = 7
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0
+      return seed % n
+    }
+    for (let run = 0; run < 200; run++) {
+      const window = { used: [] as bigint[] }
+      let reference: bigint[] = []
+      // mostly rising, as clients send them, with some out of order and some far back
+      let high = 0
+      for (let i = 0; i < 150; i++) {
+        if (next(4) !== 0) high += 1 + next(3)
+        const nonce = BigInt(next(4) === 0 ? next(high + 1) : high)
+        if (codeOf(() => checkNonce(window, nonce)) !== undefined) continue
+        useNonce(window, nonce)
+        reference = [...reference, nonce].sort((a, b) => (a < b ? -1 : 1)).slice(-NONCE_WINDOW)
+        expect(window.used).toEqual(reference)
+      }
+    }
   })
 })
 
