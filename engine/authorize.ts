@@ -11,8 +11,9 @@
 import { REJECT, reject } from './errors.ts'
 import type { TxMessage } from './messages.ts'
 import { checkNonce } from './nonces.ts'
-import { isEmptySubaccount, readSubaccount } from './subaccounts.ts'
+import { isEmptySubaccount } from './subaccounts.ts'
 import type { State, VerifiedTx } from './types.ts'
+import { subaccountId } from './types.ts'
 
 /** The subaccount a transaction acts on; ApproveAgent acts for the whole account, checked on subaccount 0. */
 function actingSubaccount(tx: Exclude<TxMessage, { kind: 'oracleReport' | 'deposit' }>): number {
@@ -45,7 +46,9 @@ export function authorize(
       reject(REJECT.unauthorized, `an agent may sign orders, cancels and bids for ${m.account}, not a ${tx.kind}`)
   }
   const sub = actingSubaccount(tx)
-  if (isEmptySubaccount(readSubaccount(state, m.account, sub)))
+  // the stored subaccount, not readSubaccount: that builds an empty one (two Maps and a Set) for an absent id
+  const held = state.subaccounts.get(subaccountId(m.account, sub))
+  if (held === undefined || isEmptySubaccount(held))
     reject(REJECT.accountNotFound, `${m.account} has nothing in subaccount ${sub} (deposit first)`)
   checkNonce(state.nonces.get(m.account), m.nonce)
 }

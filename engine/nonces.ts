@@ -10,8 +10,10 @@ export const NONCE_WINDOW = 64
 
 /** Index of the first entry ≥ nonce in the ascending window (binary search). */
 function slot(used: readonly bigint[], nonce: bigint): number {
-  let lo = 0
   let hi = used.length
+  // clients count up, so a new nonce is nearly always above the highest: one comparison instead of ~6
+  if (hi === 0 || (used[hi - 1] as bigint) < nonce) return hi
+  let lo = 0
   while (lo < hi) {
     const mid = (lo + hi) >> 1
     if ((used[mid] as bigint) < nonce) lo = mid + 1

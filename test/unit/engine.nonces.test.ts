@@ -5,7 +5,7 @@
  * does not.
  */
 import { describe, expect, it } from 'vitest'
-import { checkNonce, checkTransaction, NONCE_WINDOW, REJECT, TxRejected } from '../../engine/index.ts'
+import { checkNonce, checkTransaction, NONCE_WINDOW, REJECT, subaccountId, TxRejected } from '../../engine/index.ts'
 import { useNonce } from '../../engine/nonces.ts'
 import { fromHex, noncesKey, toHex } from '../../state/index.ts'
 import {
@@ -164,6 +164,36 @@ describe('nonces in blocks', () => {
     expect(s.nonces.has(Z)).toBe(false)
     expect(r.dirty.nonces.size).toBe(0)
     expect(leafMap(s).has(toHex(noncesKey(fromHex(Z))))).toBe(false)
+    expect(s.subaccounts.has(subaccountId(Z, 0))).toBe(false) // the check stores no empty subaccount
+  })
+
+  it('refuses in order: signer, then an empty subaccount, then the nonce', () => {
+    const s = stateFromGenesisFile()
+    run(s, [cancelAllTx(A, 0, 3n)])
+    const env = { time: T0, height: 99n }
+    const refusal = (tx: ReturnType<typeof orderTx>) => {
+      try {
+        checkTransaction(s, tx, env)
+      } catch (e) {
+        if (e instanceof TxRejected) return [e.code, e.message]
+        throw e
+      }
+      return undefined
+    }
+    const Z = addr(0x44) // nothing on the chain
+    // another key's signature on an unfunded account: the signer is refused first
+    expect(refusal(orderTx(orderMsg(Z, { nonce: 3n }), B))?.[0]).toBe(REJECT.unauthorized)
+    expect(refusal(orderTx(orderMsg(Z, { nonce: 3n })))).toEqual([
+      REJECT.accountNotFound,
+      `${Z} has nothing in subaccount 0 (deposit first)`,
+    ])
+    // A holds funds in subaccount 0 only: an empty subaccount is refused before A's used nonce
+    expect(refusal(orderTx(orderMsg(A, { subaccount: 5, nonce: 3n })))).toEqual([
+      REJECT.accountNotFound,
+      `${A} has nothing in subaccount 5 (deposit first)`,
+    ])
+    expect(refusal(orderTx(orderMsg(A, { nonce: 3n })))?.[0]).toBe(REJECT.nonceReused)
+    expect(s.subaccounts.has(subaccountId(A, 5))).toBe(false)
   })
 
   it('an order rejected for a bad tick also consumes its nonce', () => {
