@@ -111,13 +111,22 @@ export class MessageError extends Error {
 
 const BITS: Record<string, number> = { uint8: 8, uint32: 32, uint64: 64, uint256: 256 }
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/
+/** 2^bits for each width: made once, not a bigint shift per decoded value */
+const LIMIT: ReadonlyMap<number, bigint> = new Map([8, 32, 64, 256].map((bits) => [bits, 1n << BigInt(bits)]))
 
-function decodeUint(raw: unknown, bits: number, field: string): bigint {
+/** `index`: the item's place in an array field (named `field[index]` in errors, a name built only for one). */
+function decodeUint(raw: unknown, bits: number, field: string, index = -1): bigint {
   let v: bigint
   if (typeof raw === 'string' && DECIMAL.test(raw)) v = BigInt(raw)
   else if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) v = BigInt(raw)
-  else throw new MessageError(`${field} must be an unsigned integer as a decimal string`, field)
-  if (v >= 1n << BigInt(bits)) throw new MessageError(`${field} does not fit in uint${bits}`, field)
+  else {
+    const name = index < 0 ? field : `${field}[${index}]`
+    throw new MessageError(`${name} must be an unsigned integer as a decimal string`, name)
+  }
+  if (v >= (LIMIT.get(bits) as bigint)) {
+    const name = index < 0 ? field : `${field}[${index}]`
+    throw new MessageError(`${name} does not fit in uint${bits}`, name)
+  }
   return v
 }
 
@@ -141,7 +150,7 @@ function decodeField(type: FieldType, raw: unknown, field: string): FieldValue {
       if (!Array.isArray(raw)) throw new MessageError(`${field} must be a JSON array`, field)
       if (raw.length > MAX_ARRAY_ITEMS) throw new MessageError(`${field} has more than ${MAX_ARRAY_ITEMS} items`, field)
       const bits = type === 'uint32[]' ? 32 : 256
-      const items = raw.map((x, i) => decodeUint(x, bits, `${field}[${i}]`))
+      const items = raw.map((x, i) => decodeUint(x, bits, field, i))
       return bits === 32 ? items.map(Number) : items
     }
   }
@@ -150,6 +159,12 @@ function decodeField(type: FieldType, raw: unknown, field: string): FieldValue {
 export function isTxKind(kind: unknown): kind is TxKind {
   return typeof kind === 'string' && (TX_KINDS as readonly string[]).includes(kind)
 }
+
+/** Each kind's field names, for the unknown-field check: a set lookup per key, not a scan of the fields. */
+const FIELD_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  TX_KINDS.map((kind) => [kind, new Set((EIP712_TYPES[PRIMARY_TYPE[kind]] ?? []).map((x) => x.name))]),
+)
+const NO_NAMES: ReadonlySet<string> = new Set()
 
 /** JSON wire message → typed message. Unknown and missing fields are errors. */
 export function decodeMessage(kind: TxKind, raw: unknown): TxMessage {
@@ -162,8 +177,8 @@ export function decodeMessage(kind: TxKind, raw: unknown): TxMessage {
     if (!(field.name in input)) throw new MessageError(`missing field ${field.name}`, field.name)
     out[field.name] = decodeField(field.type, input[field.name], field.name)
   }
-  for (const name of Object.keys(input))
-    if (!fields.some((x) => x.name === name)) throw new MessageError(`unknown field ${name}`, name)
+  const names = FIELD_NAMES.get(kind) ?? NO_NAMES
+  for (const name of Object.keys(input)) if (!names.has(name)) throw new MessageError(`unknown field ${name}`, name)
   if (kind === 'oracleReport' && (out.markets as number[]).length !== (out.prices as bigint[]).length)
     throw new MessageError('markets and prices must have the same length', 'prices')
   return { kind, message: out } as unknown as TxMessage

@@ -157,6 +157,73 @@ describe('message schemas accept exactly what the engine decoder accepts', () =>
   })
 })
 
+describe('decodeMessage names the field in each refusal', () => {
+  const refusal = (kind: (typeof TX_KINDS)[number], message: unknown) => {
+    try {
+      decodeMessage(kind, message)
+    } catch (e) {
+      if (e instanceof MessageError) return [e.message, e.field]
+      throw e
+    }
+    return undefined
+  }
+  const order = {
+    account: `0x${'Ab'.repeat(20)}`,
+    subaccount: '0',
+    market: '1',
+    isBuy: true,
+    price: '6000000000000',
+    size: '100000',
+    timeInForce: '0',
+    reduceOnly: false,
+    postOnly: false,
+    clientId: '1',
+    nonce: '2',
+    expiresAt: '0',
+  }
+  const report = { signer: `0x${'11'.repeat(20)}`, timestamp: '1', markets: ['0', '1'], prices: ['5', '6'] }
+
+  it('accepts a whole message, lowercasing the address', () => {
+    expect(decodeMessage('order', order).message).toMatchObject({ account: `0x${'ab'.repeat(20)}`, nonce: 2n })
+  })
+
+  it('missing, unknown (after every known field is read), too large, not decimal, items of arrays', () => {
+    const { nonce: _, ...noNonce } = order
+    expect(refusal('order', noNonce)).toEqual(['missing field nonce', 'nonce'])
+    expect(refusal('order', { ...order, zeta: 1, extra: 2 })).toEqual(['unknown field zeta', 'zeta'])
+    expect(refusal('order', { ...order, price: 'x', zeta: 1 })).toEqual([
+      'price must be an unsigned integer as a decimal string',
+      'price',
+    ])
+    expect(refusal('order', { ...order, timeInForce: '256' })).toEqual([
+      'timeInForce does not fit in uint8',
+      'timeInForce',
+    ])
+    expect(refusal('order', { ...order, market: 2 ** 32 })).toEqual(['market does not fit in uint32', 'market'])
+    expect(refusal('order', { ...order, nonce: (1n << 64n).toString() })).toEqual([
+      'nonce does not fit in uint64',
+      'nonce',
+    ])
+    expect(refusal('order', { ...order, size: (1n << 256n).toString() })).toEqual([
+      'size does not fit in uint256',
+      'size',
+    ])
+    expect(refusal('order', { ...order, nonce: ((1n << 64n) - 1n).toString() })).toBeUndefined()
+    expect(refusal('oracleReport', { ...report, prices: ['5', '06'] })).toEqual([
+      'prices[1] must be an unsigned integer as a decimal string',
+      'prices[1]',
+    ])
+    expect(refusal('oracleReport', { ...report, markets: ['0', String(2 ** 32)] })).toEqual([
+      'markets[1] does not fit in uint32',
+      'markets[1]',
+    ])
+    expect(refusal('oracleReport', { ...report, markets: ['0'] })).toEqual([
+      'markets and prices must have the same length',
+      'prices',
+    ])
+  })
+})
+
 describe('readParams: -32602 naming the field', () => {
   const read = (method: string, params: unknown) => {
     const spec = METHODS_BY_NAME.get(method)
