@@ -86,6 +86,14 @@ describe('Writer / Reader round trips at the boundaries', () => {
     expect(new Writer().u32(0x0102_0304).finish()).toEqual(bytes(1, 2, 3, 4))
     expect(new Writer().u64(0x0102_0304_0506_0708n).finish()).toEqual(bytes(1, 2, 3, 4, 5, 6, 7, 8))
     expect(new Writer().u256(0x0102n).finish()).toEqual(bytes(...zeros(30), 1, 2))
+    // each 64-bit word of a u256 in its place, at the edges of the low word
+    const ff = (n: number): number[] => Array.from({ length: n }, () => 0xff)
+    expect(new Writer().u256(U64_MAX).finish()).toEqual(bytes(...zeros(24), ...ff(8)))
+    expect(new Writer().u256(U64_MAX + 1n).finish()).toEqual(bytes(...zeros(23), 1, ...zeros(8)))
+    expect(new Writer().u256(1n << 128n).finish()).toEqual(bytes(...zeros(15), 1, ...zeros(16)))
+    expect(new Writer().u256((1n << 192n) - 1n).finish()).toEqual(bytes(...zeros(8), ...ff(24)))
+    expect(new Writer().u256((1n << 192n) | 0x0304n).finish()).toEqual(bytes(...zeros(7), 1, ...zeros(22), 3, 4))
+    expect(new Writer().u256(U256_MAX).finish()).toEqual(bytes(...ff(32)))
     // sign byte (1 = negative) then the magnitude as u256
     expect(new Writer().i256(-5n).finish()).toEqual(bytes(1, ...zeros(31), 5))
     expect(new Writer().i256(5n).finish()).toEqual(bytes(0, ...zeros(31), 5))
