@@ -117,18 +117,24 @@ describe('Writer size hints', () => {
     }
   })
 
-  it('an exactly filled result is not changed by writing on, and two finishes never share an array', () => {
-    const w = write(new Writer(13))
-    const first = w.finish()
-    const second = w.finish()
-    expect(second).not.toBe(first)
-    second[0] = 99
-    expect(first).toEqual(expected)
-    w.u8(8)
-    const third = w.finish()
-    expect(first).toEqual(expected)
-    expect(third).toEqual(bytes(...expected, 8))
-  })
+  // 13 bytes: copied (a small result lives in the JS heap); 109 bytes: past 64, the writer's buffer is handed out
+  it.each([0, 96])(
+    'an exactly filled result (%i bytes of padding) is not changed by writing on, and two finishes never share an array',
+    (pad) => {
+      const padded = bytes(...expected, ...zeros(pad))
+      const w = write(new Writer(13 + pad)).fixed(new Uint8Array(pad), pad)
+      const first = w.finish()
+      expect([first.byteOffset, first.buffer.byteLength]).toEqual([0, 13 + pad])
+      const second = w.finish()
+      expect(second).not.toBe(first)
+      second[0] = 99
+      expect(first).toEqual(padded)
+      w.u8(8)
+      const third = w.finish()
+      expect(first).toEqual(padded)
+      expect(third).toEqual(bytes(...padded, 8))
+    },
+  )
 })
 
 describe('Writer rejects values out of range', () => {
