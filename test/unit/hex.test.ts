@@ -5,18 +5,13 @@
  */
 import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../../engine/index.ts'
 import { fromHex, toHex } from '../../state/index.ts'
 
-/** mulberry32: a small seeded generator, uniform in [0, 2^32). */
+/** The engine's seeded generator (mulberry32) as 32-bit integers, uniform in [0, 2^32). */
 function generator(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
-  }
+  const random = seededRandom(seed)
+  return () => Math.floor(random() * 2 ** 32)
 }
 
 function randomBytes(next: () => number, length: number): Uint8Array {
