@@ -121,7 +121,10 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
     const signatures = createSignaturePool(
       config.signatureWorkers !== undefined ? { workers: config.signatureWorkers } : {},
     )
-    stack.push(() => signatures.stop())
+    stack.push(async () => {
+      const { forced } = await signatures.stop()
+      if (forced > 0) log(`stop: ${forced} signature workers did not finish in time and were terminated`)
+    })
     const mempool = new Mempool(config.mempoolCapacity ?? DEFAULT_MEMPOOL_CAPACITY)
     let follower: Follower | undefined
     let lastBlockAt = now()

@@ -18,7 +18,7 @@ import type { Address } from '../engine/index.ts'
 import type { RecoveryItem } from './signaturePacking.ts'
 import { addressAt, packable, packRecords } from './signaturePacking.ts'
 import { recoverSigner, SignatureError } from './signatures.ts'
-import type { ChunkAnswer } from './signatureWorker.ts'
+import type { ChunkAnswer, StopRequest } from './signatureWorker.ts'
 
 export type { RecoveryItem } from './signaturePacking.ts'
 export type RecoveryResult = Address | SignatureError
@@ -33,8 +33,19 @@ export interface SignaturePoolOptions {
 export interface SignaturePool {
   readonly workers: number
   recoverMany(items: readonly RecoveryItem[]): Promise<RecoveryResult[]>
-  stop(): Promise<void>
+  /**
+   * Ends the workers: each finishes the chunks it holds and exits by itself; one that has not within
+   * STOP_GRACE_MS is terminated. Resolves with how many had to be terminated.
+   */
+  stop(): Promise<{ forced: number }>
 }
+
+/**
+ * How long stop() lets a worker finish its chunks (a full chunk is ~1,000 recoveries, ~0.1 s) before terminating
+ * it. terminate() cuts a thread wherever it is; a native addon interrupted while it loads can abort the process
+ * (seen once in a test that restarts a node before every block: "terminate called after throwing Napi::Error").
+ */
+export const STOP_GRACE_MS = 5_000
 
 /**
  * Below this many items a batch is recovered inline. A chunk's round trip measured ~60–120 µs here (post,
@@ -94,6 +105,24 @@ export function createSignaturePool(options: SignaturePoolOptions = {}): Signatu
     slots.push(slot)
   }
 
+  /** Asks the worker to end after its chunks; true when it had to be terminated instead. */
+  function endWorker(slot: Slot): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (slot.dead) return resolve(false)
+      const timer = setTimeout(() => {
+        resolve(true)
+        void slot.worker.terminate()
+      }, STOP_GRACE_MS)
+      slot.worker.once('exit', () => {
+        clearTimeout(timer)
+        resolve(false)
+      })
+      slot.worker.ref() // the process waits for a clean end
+      const stop: StopRequest = { stop: true }
+      slot.worker.postMessage(stop)
+    })
+  }
+
   function send(slot: Slot, bytes: ArrayBuffer): Promise<ChunkAnswer | undefined> {
     return new Promise((resolve) => {
       const id = nextId++
@@ -143,10 +172,11 @@ export function createSignaturePool(options: SignaturePoolOptions = {}): Signatu
     },
     recoverMany,
     async stop() {
-      if (stopped) return
+      if (stopped) return { forced: 0 }
       stopped = true
-      await Promise.all(slots.map((s) => s.worker.terminate()))
+      const forced = await Promise.all(slots.map(endWorker))
       for (const s of [...slots]) settleAll(s)
+      return { forced: forced.filter(Boolean).length }
     },
   }
 }

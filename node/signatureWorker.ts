@@ -6,6 +6,7 @@
  * signature). Answer: `{ id, addresses, errors }`: `addresses` the 42-character 0x-hex signers one after the
  * other (a refused record's slot is blank), `errors` the refused records as [index, message] pairs. One string
  * and a short list instead of an object per item keeps the structured clone to a few microseconds a chunk.
+ * `{ stop: true }` ends the thread after the chunks before it.
  */
 import { parentPort } from 'node:worker_threads'
 import { BLANK_ADDRESS, DIGEST_BYTES, RECORD_BYTES } from './signaturePacking.ts'
@@ -39,7 +40,18 @@ function recoverChunk(bytes: Uint8Array): { addresses: string; errors: [number, 
   return { addresses: parts.join(''), errors }
 }
 
-parentPort?.on('message', (request: ChunkRequest) => {
+/** Asks the worker to end once the chunks posted before it are answered (node/signaturePool.ts, stop). */
+export interface StopRequest {
+  stop: true
+}
+
+parentPort?.on('message', (request: ChunkRequest | StopRequest) => {
+  // closing the port empties the event loop and the thread ends on its own, between two chunks: never inside a
+  // native recovery or while the addon loads, where worker.terminate() could abort the whole process
+  if ('stop' in request) {
+    parentPort?.close()
+    return
+  }
   const { addresses, errors } = recoverChunk(new Uint8Array(request.bytes))
   const answer: ChunkAnswer = { id: request.id, addresses, errors }
   parentPort?.postMessage(answer)

@@ -149,7 +149,15 @@ describe('signature pool', () => {
     const busy = createSignaturePool({ workers: 2, inlineBelow: 1 })
     const many = Array.from({ length: 8 }, () => honest).flat()
     const answer = busy.recoverMany(many)
-    await busy.stop()
+    expect(await busy.stop()).toEqual({ forced: 0 }) // the workers finished their chunks and ended by themselves
     expect(await answer).toEqual(many.map(() => signer))
+  })
+
+  it('stop ends each worker by itself, none terminated, also right after the pool is made (workers still loading)', async () => {
+    for (let i = 0; i < 5; i++) {
+      const fresh = createSignaturePool({ workers: 2 })
+      expect(await fresh.stop()).toEqual({ forced: 0 })
+      expect(fresh.workers).toBe(0)
+    }
   })
 })
