@@ -101,7 +101,10 @@ describe('the sequencer checks its own key', () => {
       { hash: toHex(blockHash(heldHeader)), block: toHex(held) },
       { hash: toHex(blockHash(rogueHeader)), block: toHex(rogueBlock) },
     ])
-    expect(logs.some((m) => m.startsWith("EQUIVOCATION WITH THIS SEQUENCER'S KEY"))).toBe(true)
+    // the loud log follows the synced write of the evidence, which may end after the 503 and the reads above
+    await waitFor('the equivocation log line', async () =>
+      logs.some((m) => m.startsWith("EQUIVOCATION WITH THIS SEQUENCER'S KEY")) ? true : undefined,
+    )
     expect(logs.some((m) => m.includes('Stopped producing blocks') && m.includes('--clear-alarm 2'))).toBe(true)
     await notProducing(seq)
     // the sequencer passed the block on: its validator saw the same two blocks at height 2
@@ -184,7 +187,9 @@ describe('the sequencer checks its own key', () => {
     expect(foreignEvidence.block).toEqual({ hash: toHex(blockHash(foreignHeader)), block: toHex(foreign) })
     expect(BigInt(foreignEvidence.head)).toBeLessThan(far)
     expect((await health(s.rpcUrl)).body).toMatchObject({ ok: false, status: 'foreign-block' })
-    expect(logs.some((m) => m.startsWith("FOREIGN BLOCK WITH THIS SEQUENCER'S KEY"))).toBe(true)
+    await waitFor('the foreign-block log line', async () =>
+      logs.some((m) => m.startsWith("FOREIGN BLOCK WITH THIS SEQUENCER'S KEY")) ? true : undefined,
+    )
     await notProducing(s)
   }, 60_000)
 })
