@@ -14,17 +14,10 @@ import type { Alarm, EquivocationEvidence, RootMismatchEvidence } from '../../no
 import { currentAlarm, storedEvidence } from '../../node/evidence.ts'
 import { createFollower } from '../../node/follower.ts'
 import type { PerpNode } from '../../node/index.ts'
-import {
-  DEVNET_GENESIS_PATH,
-  devnetKey,
-  loadGenesis,
-  recoverSigner,
-  SEQUENCER_KEY_INDEX,
-  startNode,
-} from '../../node/index.ts'
+import { DEVNET_GENESIS_PATH, loadGenesis, recoverSigner } from '../../node/index.ts'
 import type { P2P } from '../../p2p/index.ts'
 import { EMPTY_ROOT, fromHex, keccak256, toHex } from '../../state/index.ts'
-import { SEQUENCER_P2P_KEY, startSequencer, startValidator, tempDir } from '../support/nodes.ts'
+import { startSequencer, startValidator, tempDir } from '../support/nodes.ts'
 import { health, rogueP2P, signBlock } from '../support/roguePeer.ts'
 import { call, waitFor } from '../support/rpcClient.ts'
 
@@ -99,19 +92,7 @@ describe('equivocation', () => {
     )
     const seqPort = Number(/\/tcp\/(\d+)/.exec(seq.p2p.multiaddrs()[0] ?? '')?.[1])
     await seq.stop()
-    sequencer = await startNode({
-      role: 'sequencer',
-      genesis,
-      dataDir: seqDir.path,
-      rpcHost: '127.0.0.1',
-      rpcPort: 0,
-      p2pListen: [`/ip4/127.0.0.1/tcp/${seqPort}`],
-      bootstrap: [],
-      p2pKey: SEQUENCER_P2P_KEY,
-      signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
-      blockTimeMs: 100,
-      clearAlarm: height,
-    })
+    sequencer = await startSequencer({ dataDir: seqDir.path, p2pPort: seqPort, config: { clearAlarm: height } })
     const seq2 = sequencer
 
     // it stopped following: the sequencer goes on, the validator's head does not

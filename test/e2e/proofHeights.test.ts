@@ -10,10 +10,10 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChainStore } from '../../node/chainStore.ts'
 import type { PerpNode } from '../../node/index.ts'
-import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
+import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis } from '../../node/index.ts'
 import { exportSnapshot, importSnapshot } from '../../node/snapshot.ts'
 import { decodeProof, fromHex, Reader, subaccountKey, toHex, verifyProof } from '../../state/index.ts'
-import { SEQUENCER_P2P_KEY, tempDir } from '../support/nodes.ts'
+import { startSequencer, tempDir } from '../support/nodes.ts'
 import { call, rpc, waitFor } from '../support/rpcClient.ts'
 import type { Eip712Info } from '../support/signing.ts'
 import { signTx } from '../support/signing.ts'
@@ -42,19 +42,7 @@ describe('perp_proof at every kept height', () => {
   const included: bigint[] = []
 
   const start = async (keepHeights: number, dataDir = dir.path): Promise<PerpNode> =>
-    startNode({
-      role: 'sequencer',
-      genesis: loadGenesis(DEVNET_GENESIS_PATH),
-      dataDir,
-      rpcHost: '127.0.0.1',
-      rpcPort: 0,
-      p2pListen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap: [],
-      p2pKey: SEQUENCER_P2P_KEY,
-      signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
-      blockTimeMs: 100,
-      keepHeights,
-    })
+    startSequencer({ dataDir, config: { keepHeights } })
 
   /** Collateral of subaccount `sub` after block h, from the transfers alone; null when it does not exist. */
   const expected = (sub: 0 | 1, h: bigint): bigint | null => {

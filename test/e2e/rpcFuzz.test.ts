@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PerpNode } from '../../node/index.ts'
-import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
 import { fuzzPassed, printReport, runFuzz } from '../../scripts/rpc-fuzz.ts'
 import { expected } from '../../scripts/rpc-fuzz-check.ts'
-import { tempDir } from '../support/nodes.ts'
+import { startSequencer, tempDir } from '../support/nodes.ts'
 
 const LIMITS = { bodyLimit: 256 * 1024, maxBatch: 100 }
 
@@ -35,19 +34,8 @@ describe('RPC fuzz: 3,000 payloads against a running sequencer', () => {
   let node: PerpNode
 
   beforeAll(async () => {
-    node = await startNode({
-      role: 'sequencer',
-      genesis: loadGenesis(DEVNET_GENESIS_PATH),
-      dataDir: dir.path,
-      rpcHost: '127.0.0.1',
-      rpcPort: 0,
-      p2pListen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap: [],
-      signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
-      blockTimeMs: 100,
-      // every payload reaches the methods
-      rpcLimits: 'off',
-    })
+    // every payload reaches the methods
+    node = await startSequencer({ dataDir: dir.path, config: { rpcLimits: 'off' } })
   })
   afterAll(async () => {
     await node?.stop()

@@ -7,19 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeMessage, domainSeparator, typedDataDigest } from '../../engine/index.ts'
 import type { NodeConfig, PerpNode } from '../../node/index.ts'
-import {
-  addressOfPrivateKey,
-  DEVNET_GENESIS_PATH,
-  devnetKey,
-  loadGenesis,
-  SEQUENCER_KEY_INDEX,
-  signDigest,
-  startNode,
-} from '../../node/index.ts'
+import { addressOfPrivateKey, devnetKey, signDigest } from '../../node/index.ts'
 import type { JsonSchema } from '../../rpc/index.ts'
 import { validate } from '../../rpc/index.ts'
 import { toHex } from '../../state/index.ts'
-import { tempDir } from '../support/nodes.ts'
+import { startSequencer, tempDir } from '../support/nodes.ts'
 import { rpcRaw, waitFor } from '../support/rpcClient.ts'
 
 const CHAIN_ID = 424242
@@ -50,18 +42,7 @@ async function send(url: string, body: unknown): Promise<{ status: number; answe
 }
 
 async function start(dir: string, extra: Partial<NodeConfig>): Promise<PerpNode> {
-  return startNode({
-    role: 'sequencer',
-    genesis: loadGenesis(DEVNET_GENESIS_PATH),
-    dataDir: dir,
-    rpcHost: '127.0.0.1',
-    rpcPort: 0,
-    p2pListen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap: [],
-    signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
-    blockTimeMs: 100,
-    ...extra,
-  })
+  return startSequencer({ dataDir: dir, config: extra })
 }
 
 async function metric(url: string, line: RegExp): Promise<number | undefined> {

@@ -15,14 +15,11 @@ import { blockHash, decodeBlock } from '../../engine/index.ts'
 import type { Alarm, EquivocationEvidence, ForeignBlockEvidence } from '../../node/evidence.ts'
 import { storedEvidence } from '../../node/evidence.ts'
 import type { PerpNode } from '../../node/index.ts'
-import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
 import { EMPTY_ROOT, toHex } from '../../state/index.ts'
 import { runCli, sleep, writeSequencerKeyFile } from '../support/cliNode.ts'
-import { SEQUENCER_P2P_KEY, startValidator, tempDir } from '../support/nodes.ts'
+import { startSequencer, startValidator, tempDir } from '../support/nodes.ts'
 import { health, rogueP2P, signBlock } from '../support/roguePeer.ts'
 import { call, waitFor } from '../support/rpcClient.ts'
-
-const genesis = loadGenesis(DEVNET_GENESIS_PATH)
 
 interface Info {
   height: string
@@ -42,19 +39,11 @@ describe('the sequencer checks its own key', () => {
   })
 
   async function sequencer(p2pPort: number, logs: string[], clearAlarm?: bigint): Promise<PerpNode> {
-    const node = await startNode({
-      role: 'sequencer',
-      genesis,
+    const node = await startSequencer({
       dataDir: chainDir,
-      rpcHost: '127.0.0.1',
-      rpcPort: 0,
-      p2pListen: [`/ip4/127.0.0.1/tcp/${p2pPort}`],
-      bootstrap: [],
-      p2pKey: SEQUENCER_P2P_KEY,
-      signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
-      blockTimeMs: 100,
+      p2pPort,
       log: (m) => logs.push(m),
-      ...(clearAlarm !== undefined ? { clearAlarm } : {}),
+      ...(clearAlarm !== undefined ? { config: { clearAlarm } } : {}),
     })
     running.add(node)
     return node

@@ -6,9 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PerpNode } from '../../node/index.ts'
-import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
 import type { WsOptions } from '../../rpc/index.ts'
-import { SEQUENCER_P2P_KEY, tempDir } from '../support/nodes.ts'
+import { startSequencer, tempDir } from '../support/nodes.ts'
 import { call, rpc } from '../support/rpcClient.ts'
 import { rawWebSocket, WsClient, wsUrl } from './wsClient.ts'
 
@@ -32,20 +31,7 @@ interface Head {
 }
 
 async function startWsSequencer(dataDir: string, ws: WsOptions): Promise<PerpNode> {
-  return startNode({
-    role: 'sequencer',
-    genesis: loadGenesis(DEVNET_GENESIS_PATH),
-    dataDir,
-    rpcHost: '127.0.0.1',
-    rpcPort: 0,
-    p2pListen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap: [],
-    p2pKey: SEQUENCER_P2P_KEY,
-    signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
-    blockTimeMs: 100,
-    rpcLimits: 'off',
-    rpcWs: ws,
-  })
+  return startSequencer({ dataDir, config: { rpcLimits: 'off', rpcWs: ws } })
 }
 
 describe('JSON-RPC over WebSocket', () => {

@@ -6,10 +6,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PerpNode } from '../../node/index.ts'
-import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
+import { devnetKey } from '../../node/index.ts'
 import type { WsServerHandle } from '../../rpc/index.ts'
 import { Load } from '../support/load.ts'
-import { SEQUENCER_P2P_KEY, tempDir } from '../support/nodes.ts'
+import { startSequencer, tempDir } from '../support/nodes.ts'
 import { feedOracle } from '../support/oracle.ts'
 import { WsClient } from './wsClient.ts'
 
@@ -41,20 +41,14 @@ describe('200 WebSocket subscribers on a producing sequencer', () => {
   let ws: WsServerHandle | undefined
 
   beforeAll(async () => {
-    node = await startNode({
-      role: 'sequencer',
-      genesis: loadGenesis(DEVNET_GENESIS_PATH),
+    node = await startSequencer({
       dataDir: dir.path,
-      rpcHost: '127.0.0.1',
-      rpcPort: 0,
-      p2pListen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap: [],
-      p2pKey: SEQUENCER_P2P_KEY,
-      signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
       blockTimeMs: BLOCK_MS,
-      rpcLimits: 'off',
-      onRpcWebSocket: (handle) => {
-        ws = handle
+      config: {
+        rpcLimits: 'off',
+        onRpcWebSocket: (handle) => {
+          ws = handle
+        },
       },
     })
     await feedOracle(node.rpcUrl)

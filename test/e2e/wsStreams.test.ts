@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Address } from '../../engine/index.ts'
 import { accountView, bookView } from '../../engine/index.ts'
 import type { PerpNode } from '../../node/index.ts'
-import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
+import { devnetKey } from '../../node/index.ts'
 import type { Json } from '../../rpc/index.ts'
 import { toJson } from '../../rpc/index.ts'
 import { Load, rpcBatch } from '../support/load.ts'
-import { SEQUENCER_P2P_KEY, tempDir } from '../support/nodes.ts'
+import { startSequencer, tempDir } from '../support/nodes.ts'
 import { feedOracle } from '../support/oracle.ts'
 import { call } from '../support/rpcClient.ts'
 import { WsClient } from './wsClient.ts'
@@ -58,19 +58,7 @@ describe('subscriptions under random traffic', () => {
   let lastHeight = ''
 
   beforeAll(async () => {
-    node = await startNode({
-      role: 'sequencer',
-      genesis: loadGenesis(DEVNET_GENESIS_PATH),
-      dataDir: dir.path,
-      rpcHost: '127.0.0.1',
-      rpcPort: 0,
-      p2pListen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap: [],
-      p2pKey: SEQUENCER_P2P_KEY,
-      signingKey: devnetKey(SEQUENCER_KEY_INDEX).privateKey,
-      blockTimeMs: 100,
-      rpcLimits: 'off',
-    })
+    node = await startSequencer({ dataDir: dir.path, config: { rpcLimits: 'off' } })
     node.onCommitted(() => {
       const { state, head } = node.chain
       const h = head.height.toString()

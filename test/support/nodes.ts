@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FailPoint } from '../../node/failPoints.ts'
-import type { L1Options, PerpNode } from '../../node/index.ts'
+import type { L1Options, NodeConfig, PerpNode } from '../../node/index.ts'
 import { DEVNET_GENESIS_PATH, devnetKey, loadGenesis, SEQUENCER_KEY_INDEX, startNode } from '../../node/index.ts'
 
 export function tempDir(label: string): { path: string; remove: () => void } {
@@ -38,6 +38,8 @@ export interface TestNodeOptions {
   log?: (msg: string) => void
   /** settle to this L1 rollup (test/support/l1.ts) */
   l1?: L1Options
+  /** any other node settings (rpcLimits, rpcWs, keepHeights, clearAlarm, …), applied last */
+  config?: Partial<NodeConfig>
 }
 
 export async function startSequencer(o: TestNodeOptions): Promise<PerpNode> {
@@ -55,6 +57,7 @@ export async function startSequencer(o: TestNodeOptions): Promise<PerpNode> {
     ...(o.failPoint !== undefined ? { failPoint: o.failPoint } : {}),
     ...(o.log !== undefined ? { log: o.log } : {}),
     ...(o.l1 !== undefined ? { l1: o.l1 } : {}),
+    ...o.config,
   })
 }
 
@@ -71,6 +74,7 @@ export async function startValidator(o: TestNodeOptions): Promise<PerpNode> {
     ...(o.failPoint !== undefined ? { failPoint: o.failPoint } : {}),
     ...(o.log !== undefined ? { log: o.log } : {}),
     ...(o.l1 !== undefined ? { l1: o.l1 } : {}),
+    ...o.config,
   })
 }
 
