@@ -100,18 +100,38 @@ export interface SyncServerOptions {
   limiter?: RateLimiter
 }
 
+/**
+ * What every sync protocol's server does around its own answer: a peer past its request budget has the stream
+ * reset at once; an answer not done in SERVE_TIMEOUT_MS is aborted; an answer that throws is logged (`what`
+ * names it) and aborts the stream. `answer` reads the request and writes and closes the stream itself.
+ */
+export async function serveSyncStream(
+  stream: Stream,
+  remotePeer: string,
+  guard: { limiter: RateLimiter; log: (msg: string) => void; what: string },
+  answer: (reader: StreamReader) => Promise<void>,
+): Promise<void> {
+  if (!guard.limiter.allow(remotePeer)) {
+    guard.log(`sync: rate limit exceeded by ${remotePeer}, resetting stream`)
+    stream.abort(new Error('rate limited'))
+    return
+  }
+  const timer = setTimeout(() => stream.abort(new Error('sync serve timeout')), SERVE_TIMEOUT_MS)
+  try {
+    await answer(new StreamReader(stream))
+  } catch (err) {
+    guard.log(`sync: serving ${guard.what} failed: ${(err as Error).message}`)
+    stream.abort(err as Error)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Stream handler for the sync protocol (register with libp2p.handle). */
 export function createSyncHandler(opts: SyncServerOptions): (stream: Stream, remotePeer: string) => Promise<void> {
   const limiter = opts.limiter ?? new RateLimiter(SYNC_RATE_LIMIT, SYNC_RATE_WINDOW_MS)
-  return async (stream, remotePeer) => {
-    if (!limiter.allow(remotePeer)) {
-      opts.log(`sync: rate limit exceeded by ${remotePeer}, resetting stream`)
-      stream.abort(new Error('rate limited'))
-      return
-    }
-    const timer = setTimeout(() => stream.abort(new Error('sync serve timeout')), SERVE_TIMEOUT_MS)
-    try {
-      const reader = new StreamReader(stream)
+  return (stream, remotePeer) =>
+    serveSyncStream(stream, remotePeer, { limiter, log: opts.log, what: remotePeer }, async (reader) => {
       const request = await reader.read(REQUEST_BYTES)
       if (request === null) return
       const { from, count: asked } = decodeSyncRequest(request)
@@ -126,13 +146,7 @@ export function createSyncHandler(opts: SyncServerOptions): (stream: Stream, rem
         if (!stream.send(block)) await stream.onDrain()
       }
       await stream.close()
-    } catch (err) {
-      opts.log(`sync: serving ${remotePeer} failed: ${(err as Error).message}`)
-      stream.abort(err as Error)
-    } finally {
-      clearTimeout(timer)
-    }
-  }
+    })
 }
 
 export interface SyncClientOptions {

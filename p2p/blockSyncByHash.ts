@@ -20,8 +20,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import type { RateLimiter, SyncClientOptions } from './blockSync.ts'
-import { LENGTH_BYTES, lengthPrefix, readLength, SERVE_TIMEOUT_MS, withSyncStream } from './blockSync.ts'
-import { StreamReader } from './streamReader.ts'
+import { LENGTH_BYTES, lengthPrefix, readLength, serveSyncStream, withSyncStream } from './blockSync.ts'
 
 /** Upper bound on hashes per request, enforced by client and server. */
 export const MAX_HASHES_PER_REQUEST = 64
@@ -129,15 +128,9 @@ export interface HashServerOptions {
 
 /** Stream handler for blocks by hash (register with libp2p.handle). */
 export function createHashSyncHandler(opts: HashServerOptions): (stream: Stream, remotePeer: string) => Promise<void> {
-  return async (stream, remotePeer) => {
-    if (!opts.limiter.allow(remotePeer)) {
-      opts.log(`sync: rate limit exceeded by ${remotePeer}, resetting stream`)
-      stream.abort(new Error('rate limited'))
-      return
-    }
-    const timer = setTimeout(() => stream.abort(new Error('sync serve timeout')), SERVE_TIMEOUT_MS)
-    try {
-      const reader = new StreamReader(stream)
+  return (stream, remotePeer) => {
+    const guard = { limiter: opts.limiter, log: opts.log, what: `blocks by hash to ${remotePeer}` }
+    return serveSyncStream(stream, remotePeer, guard, async (reader) => {
       const prefix = await reader.read(COUNT_BYTES, true)
       if (prefix === null) return
       const rest = await reader.read(hashRequestLength(prefix) - COUNT_BYTES)
@@ -156,12 +149,7 @@ export function createHashSyncHandler(opts: HashServerOptions): (stream: Stream,
         if (block !== null && !stream.send(block)) await stream.onDrain()
       }
       await stream.close()
-    } catch (err) {
-      opts.log(`sync: serving blocks by hash to ${remotePeer} failed: ${(err as Error).message}`)
-      stream.abort(err as Error)
-    } finally {
-      clearTimeout(timer)
-    }
+    })
   }
 }
 
