@@ -9,6 +9,8 @@
  * same rule) but untyped.
  */
 
+import type { MarketScale } from './clientDecimals.ts'
+
 export type Hex = `0x${string}`
 export type Address = Hex
 
@@ -42,13 +44,8 @@ export interface MarginTier {
   maintenanceInForce: bigint
 }
 
-export interface Market {
-  id: number
-  symbol: string
-  priceDecimals: number
-  sizeDecimals: number
-  tickSize: bigint
-  lotSize: bigint
+/** A market as perp_markets reads it: its scales (tick and lot, clientDecimals.ts) and the rest. */
+export interface Market extends MarketScale {
   minOrderSize: bigint
   maxOrderSize: bigint
   maxOrderNotional: bigint

@@ -8,7 +8,7 @@
  * on the state root it started with.
  */
 import type { TxKind } from '../engine/index.ts'
-import { decodeMessage, domainSeparator, typedDataDigest } from '../engine/index.ts'
+import { decodeMessage, domainSeparator, SYSTEM_KINDS, TX_KINDS, typedDataDigest } from '../engine/index.ts'
 import { addressOfPrivateKey, signDigest } from '../node/index.ts'
 import { keccak256, toHex } from '../state/index.ts'
 
@@ -60,16 +60,8 @@ function wireMessage(kind: TxKind, account: string, n: number): Record<string, u
   }
 }
 
-const KINDS: readonly TxKind[] = [
-  'order',
-  'cancel',
-  'cancelAll',
-  'withdraw',
-  'transfer',
-  'approveAgent',
-  'auctionBid',
-  'oracleReport',
-]
+/** every kind a user signs (system kinds come from L1 through the sequencer, never over RPC) */
+const KINDS: readonly TxKind[] = TX_KINDS.filter((kind) => !SYSTEM_KINDS.has(kind))
 
 /** `count` transactions of every kind, signed by keys derived from `seed` that hold nothing on the chain. */
 export function signedPool(seed: number, chainId: number, count: number): SignedWire[] {
