@@ -15,7 +15,7 @@ import { startSequencer, tempDir } from '../support/nodes.ts'
 import { feedOracle } from '../support/oracle.ts'
 import { call, waitFor } from '../support/rpcClient.ts'
 import type { Eip712Info, WireMessage } from '../support/signing.ts'
-import { signTx } from '../support/signing.ts'
+import { sendAndWait } from '../support/signing.ts'
 
 const maker = privateKeyToAccount(toHex(devnetKey(0).privateKey))
 const trader = privateKeyToAccount(toHex(devnetKey(1).privateKey))
@@ -43,14 +43,8 @@ describe('liquidation over JSON-RPC', () => {
   let eip712: Eip712Info
   let nonce = 1
 
-  async function send(account: typeof maker, kind: string, message: WireMessage): Promise<Included> {
-    const tx = await signTx(account, eip712, kind, { ...message, nonce: String(nonce++) })
-    const { hash } = await call<{ hash: string }>(node.rpcUrl, 'perp_sendTransaction', [tx])
-    return waitFor(`${kind} included`, async () => {
-      const t = await call<Included | null>(node.rpcUrl, 'perp_transaction', [hash])
-      return t?.status === 'included' || t?.status === 'rejected' ? t : undefined
-    })
-  }
+  const send = (account: typeof maker, kind: string, message: WireMessage): Promise<Included> =>
+    sendAndWait(node.rpcUrl, account, eip712, kind, { ...message, nonce: String(nonce++) })
 
   beforeAll(async () => {
     node = await startSequencer({ dataDir: dir.path })

@@ -11,9 +11,9 @@ import { devnetKey } from '../../node/index.ts'
 import { toHex } from '../../state/index.ts'
 import { startSequencer, tempDir } from '../support/nodes.ts'
 import { feedOracle } from '../support/oracle.ts'
-import { call, waitFor } from '../support/rpcClient.ts'
+import { call } from '../support/rpcClient.ts'
 import type { Eip712Info, WireMessage } from '../support/signing.ts'
-import { signTx } from '../support/signing.ts'
+import { sendAndWait } from '../support/signing.ts'
 import { WsClient } from './wsClient.ts'
 
 const maker = privateKeyToAccount(toHex(devnetKey(0).privateKey))
@@ -38,14 +38,8 @@ describe('liquidations subscription', () => {
   let client: WsClient
   let nonce = 1
 
-  async function send(account: typeof maker, kind: string, message: WireMessage): Promise<Included> {
-    const tx = await signTx(account, eip712, kind, { ...message, nonce: String(nonce++) })
-    const { hash } = await call<{ hash: string }>(node.rpcUrl, 'perp_sendTransaction', [tx])
-    return waitFor(`${kind} included`, async () => {
-      const t = await call<Included | null>(node.rpcUrl, 'perp_transaction', [hash])
-      return t?.status === 'included' || t?.status === 'rejected' ? t : undefined
-    })
-  }
+  const send = (account: typeof maker, kind: string, message: WireMessage): Promise<Included> =>
+    sendAndWait(node.rpcUrl, account, eip712, kind, { ...message, nonce: String(nonce++) })
 
   beforeAll(async () => {
     node = await startSequencer({ dataDir: dir.path })

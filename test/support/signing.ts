@@ -3,6 +3,7 @@
  * publishes in perp_chainInfo, then the JSON wire form (decimal strings).
  */
 import type { LocalAccount } from 'viem'
+import { call, waitFor } from './rpcClient.ts'
 
 export interface Eip712Info {
   domain: { name: string; version: string; chainId: number }
@@ -29,4 +30,20 @@ export async function signTx(account: LocalAccount, eip712: Eip712Info, kind: st
   }
   const signature = await account.signTypedData({ domain: eip712.domain, types, primaryType, message: typed } as never)
   return { kind, message, signature }
+}
+
+/** Signs and sends a transaction, then waits for its perp_transaction record to say included or rejected. */
+export async function sendAndWait<T extends { status: string }>(
+  url: string,
+  account: LocalAccount,
+  eip712: Eip712Info,
+  kind: string,
+  message: WireMessage,
+): Promise<T> {
+  const tx = await signTx(account, eip712, kind, message)
+  const { hash } = await call<{ hash: string }>(url, 'perp_sendTransaction', [tx])
+  return waitFor(`${kind} included`, async () => {
+    const t = await call<T | null>(url, 'perp_transaction', [hash])
+    return t?.status === 'included' || t?.status === 'rejected' ? t : undefined
+  })
 }
