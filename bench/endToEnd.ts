@@ -26,10 +26,10 @@ import { SignedOrderMix, traders } from './endToEndMix.ts'
 import { startSequencerProcess } from './endToEndNode.ts'
 import { feedOracle } from './endToEndOracle.ts'
 import type { LatencyRun } from './endToEndRuns.ts'
-import { drained, inclusionTimes, latencyRun, percentile, refusals, sustainedRun } from './endToEndRuns.ts'
+import { drained, inclusionTimes, latencyRun, refusals, sustainedRun } from './endToEndRuns.ts'
 import { signAll } from './endToEndSigner.ts'
 import type { Measurement, Row } from './harness.ts'
-import { measure, row } from './harness.ts'
+import { measure, percentile, row } from './harness.ts'
 
 const SECONDS = Number(process.env.PERPD_BENCH_E2E_SECONDS ?? 10)
 const ACCOUNTS = 1000

@@ -7,12 +7,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { DEVNET_GENESIS_PATH, devnetKey, SEQUENCER_KEY_INDEX } from '../node/index.ts'
 import { toHex } from '../state/index.ts'
+import { freePort } from './harness.ts'
 import { tempDirs } from './propagationSupport.ts'
 
 export interface SequencerProcess {
@@ -26,18 +26,6 @@ export interface SequencerProcess {
   /** the node's last lines of output, for a failure message */
   tail: () => string
   stop: () => Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** The devnet genesis plus `addresses` funded, starting now, with the engine's rate limits lifted. */

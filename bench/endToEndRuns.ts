@@ -120,12 +120,6 @@ export async function latencyRun(
   }
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[i] as number
-}
-
 /** "NONCE_TOO_LOW 12, ORDER_NOT_FOUND 340" */
 export function refusals(refused: Map<string, number>): string {
   if (refused.size === 0) return 'none refused'

@@ -2,7 +2,9 @@
  * @module A tiny benchmark harness: run a function for at least `minMs` after a warm-up, report ops/s.
  * Each row of the report pairs a measurement with its reference measured in the same run.
  */
+import { createServer } from 'node:net'
 import { cpus } from 'node:os'
+import { Worker } from 'node:worker_threads'
 
 export interface Measurement {
   name: string
@@ -64,4 +66,47 @@ export function printTable(rows: Row[]): void {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const l of lines) console.log(show(l))
   for (const r of rows) if (r.note !== undefined) console.log(`\n${r.benchmark}: ${r.note}`)
+}
+
+/** The p-th percentile of ascending `sorted` (nearest rank); NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[i] as number
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * A server run in a worker thread of `module` (so the load and the server sit on different cores): the worker
+ * posts its URL once it listens, and ends itself when sent 'stop'.
+ */
+export async function workerServer(
+  module: URL,
+  workerData: unknown,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const worker = new Worker(module, { workerData })
+  const url = await new Promise<string>((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => worker.once('exit', r))
+      worker.postMessage('stop')
+      await exited
+    },
+  }
 }

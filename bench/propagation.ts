@@ -19,7 +19,6 @@
  * The genesis starts now and tolerates an old oracle price, so no oracle reports are needed.
  */
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Address, Genesis, SignedTx, TxMessage, VerifiedTx } from '../engine/index.ts'
 import {
@@ -49,7 +48,7 @@ import type { VerifiedSignedTx } from '../node/verify.ts'
 import type { P2P } from '../p2p/index.ts'
 import { createP2P } from '../p2p/index.ts'
 import type { Measurement, Row } from './harness.ts'
-import { row } from './harness.ts'
+import { freePort, percentile, row } from './harness.ts'
 import { tempDirs } from './propagationSupport.ts'
 
 const ACCOUNTS = 1000
@@ -157,23 +156,6 @@ export class SignedMix {
     }
     return out
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[i] as number
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Commit times (performance.now()) by height, and a wait for a height that rejects after `ms`. */

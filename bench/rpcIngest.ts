@@ -11,13 +11,13 @@
  * measures capacity, not policy.
  */
 import { readFileSync } from 'node:fs'
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import { isMainThread, parentPort, workerData } from 'node:worker_threads'
 import type { Genesis } from '../engine/index.ts'
 import { parseGenesis } from '../engine/index.ts'
 import { DEVNET_GENESIS_PATH, devnetKey, SEQUENCER_KEY_INDEX, startNode } from '../node/index.ts'
 import { presignedOrders, type SignedWire } from '../scripts/rpc-fuzz-payloads.ts'
 import type { Measurement, Row } from './harness.ts'
-import { row } from './harness.ts'
+import { row, workerServer } from './harness.ts'
 import { tempDirs } from './propagationSupport.ts'
 
 const ACCOUNTS = 200
@@ -79,20 +79,8 @@ async function serve(kind: 'node' | 'echo', genesis: string, dir: string): Promi
   parentPort?.postMessage(url)
 }
 
-async function startServer(kind: 'node' | 'echo', genesis: string, dir: string) {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { rpcIngestServer: kind, genesis, dir } })
-  const url = await new Promise<string>((resolve, reject) => {
-    worker.once('message', resolve)
-    worker.once('error', reject)
-  })
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((r) => worker.once('exit', r))
-      worker.postMessage('stop')
-      await exited
-    },
-  }
+function startServer(kind: 'node' | 'echo', genesis: string, dir: string) {
+  return workerServer(new URL(import.meta.url), { rpcIngestServer: kind, genesis, dir })
 }
 
 /**

@@ -17,7 +17,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import { isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { workerServer } from '../bench/harness.ts'
 import { seededRandom } from '../engine/index.ts'
 import {
   DEVNET_GENESIS_PATH,
@@ -278,20 +279,8 @@ export function printReport(r: FuzzReport): void {
  * The sequencer under test runs in a worker thread of this script, so the payloads are made and checked on one
  * core while the node answers on the other.
  */
-async function startNodeWorker(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { fuzzNodeDir: dir } })
-  const url = await new Promise<string>((resolve, reject) => {
-    worker.once('message', resolve)
-    worker.once('error', reject)
-  })
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((r) => worker.once('exit', r))
-      worker.postMessage('stop')
-      await exited
-    },
-  }
+function startNodeWorker(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  return workerServer(new URL(import.meta.url), { fuzzNodeDir: dir })
 }
 
 async function serveNodeInWorker(dir: string): Promise<void> {
