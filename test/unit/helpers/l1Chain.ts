@@ -4,7 +4,6 @@
  * travel, and the rollup deployed from account 0. `stop()` kills the process and waits for it to exit.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createEVM } from '@ethereumjs/evm'
 import { createAddressFromString } from '@ethereumjs/util'
@@ -22,6 +21,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import type { RollupDeployment, RollupParams } from '../../../l1/index.ts'
 import { deployRollup, ROLLUP_ABI, ROLLUP_DEPLOYED_BYTECODE, TOKEN_ABI } from '../../../l1/index.ts'
+import { freePort } from '../../support/nodes.ts'
 
 /** Private keys of the test mnemonic's accounts 0–5 (anvil's defaults; public knowledge). */
 const KEYS: readonly Hex[] = [
@@ -45,18 +45,6 @@ export interface AnvilChain {
   /** the latest block's timestamp, s */
   now(): Promise<bigint>
   stop(): Promise<void>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
