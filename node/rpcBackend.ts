@@ -253,7 +253,8 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
       } catch (e) {
         throw signatureRefused(e)
       }
-      await chain.settled() // a block may have been executed meanwhile: check against a committed head, as dispatch does
+      // no wait for Chain.settled(): between a block's execution and the end of its commit the live state is that
+      // block's, the one the next block builds on, so admission checks against it (docs/architecture.md)
       const verified = admitVerified(recovered)
       if (init.forward !== undefined) {
         init.forward(encodeSignedTx(signed)).catch((e: unknown) => init.log(`forwarding failed: ${String(e)}`))

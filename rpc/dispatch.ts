@@ -110,7 +110,9 @@ async function call(request: unknown, ctx: CallContext, opts: DispatchOptions): 
     label = spec.name
     if (spec.run === undefined || !spec.transports.includes(opts.transport ?? 'http'))
       throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `${spec.name} is served over WebSocket only (/ws)`)
-    await ctx.backend.settled() // reads then show the head they name, not a block still being committed
+    // reads then show the head they name, not a block still being committed; admission does not wait (it would
+    // stall every client for the length of each commit's write, and the block it lands in re-checks it anyway)
+    if (spec.admission !== true) await ctx.backend.settled()
     const result = await runMethod(spec, request.params, ctx)
     return done(isNotification ? null : { jsonrpc: '2.0', id, result }, undefined)
   } catch (e) {

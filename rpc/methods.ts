@@ -31,6 +31,12 @@ export interface MethodSpec {
   /** where it is served; `run` is absent for methods the WebSocket server answers itself */
   transports: readonly ('http' | 'ws')[]
   run?: (args: unknown[], ctx: CallContext) => Json | Promise<Json>
+  /**
+   * true for admission (perp_sendTransaction): it checks against the live state, which between a block's execution
+   * and the end of its commit is that block's, and answers nothing that names a height, so it does not wait for the
+   * commit. Every other method waits (Chain.settled()) so that what it reads is the head it names.
+   */
+  admission?: true
 }
 
 const BOTH = ['http', 'ws'] as const
@@ -93,6 +99,7 @@ export const METHOD_SPECS: readonly MethodSpec[] = [
     result: { name: 'hash', schema: ref('TransactionHash') },
     errors: ADMISSION_ERRORS,
     transports: BOTH,
+    admission: true,
     run: ([tx], c) => {
       const t = tx as { kind: string; message: unknown; signature: string }
       return c.backend.sendTransaction(t.kind, t.message, t.signature) as Promise<Json>
