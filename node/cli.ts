@@ -33,13 +33,14 @@ usage:
               [--keep-heights N] [--clear-alarm HEIGHT] [--l1 embedded|URL|off] [--l1-rollup ADDR]
               [--l1-port PORT] [--l1-confirmations N] [--settle-every N]
               [--rpc-ip-rate N] [--rpc-ip-burst N] [--rpc-account-rate N] [--rpc-account-burst N]
-              [--signature-workers N]
+              [--signature-workers N] [--signature-worker-nice N]
       one node; a sequencer needs --key-file (hex private key of genesis.sequencer); --keep-heights: how many
       recent heights keep their state roots and proofs (default 128); --clear-alarm: acknowledge, after
       inspecting it, the fraud alarm standing at HEIGHT, so the node produces or follows again (the evidence stays);
       --rpc-*: JSON-RPC rate limits, requests/s and burst per IP address (default 10000, 20000) and
       perp_sendTransaction per account (default 200, 1000); a rate of 0 turns that limit off;
-      --signature-workers: threads recovering signatures (default: the machine's cores; 0: on the main thread)
+      --signature-workers: threads recovering signatures (default: the machine's cores; 0: on the main thread);
+      --signature-worker-nice: their nice value on Linux, below the event loop's (default 10; 0: same priority)
   perpd export --data DIR --out FILE [--height H] [--genesis FILE]
       write the state snapshot at height H (default: the head) of a stopped node's data directory
   perpd import --data DIR --in FILE [--genesis FILE]
@@ -141,6 +142,7 @@ async function start(args: string[]): Promise<void> {
       'rpc-account-rate': { type: 'string' },
       'rpc-account-burst': { type: 'string' },
       'signature-workers': { type: 'string' },
+      'signature-worker-nice': { type: 'string' },
     },
   })
   const signatureWorkers = values['signature-workers'] === undefined ? undefined : Number(values['signature-workers'])
@@ -149,6 +151,13 @@ async function start(args: string[]): Promise<void> {
     !(Number.isInteger(signatureWorkers) && signatureWorkers >= 0 && signatureWorkers <= 256)
   )
     fail('--signature-workers takes a number of threads, 0 to 256')
+  const niceArg = values['signature-worker-nice']
+  const signatureWorkerNice = niceArg === undefined ? undefined : Number(niceArg)
+  if (
+    signatureWorkerNice !== undefined &&
+    !(Number.isInteger(signatureWorkerNice) && signatureWorkerNice >= 0 && signatureWorkerNice <= 19)
+  )
+    fail('--signature-worker-nice takes a nice value, 0 to 19')
   const rpcLimits = rpcLimitsArg(values)
   const clearAlarm = values['clear-alarm'] === undefined ? undefined : heightArg(values['clear-alarm'], '--clear-alarm')
   const keepHeights = values['keep-heights'] === undefined ? undefined : Number(values['keep-heights'])
@@ -180,6 +189,7 @@ async function start(args: string[]): Promise<void> {
     ...(clearAlarm !== undefined ? { clearAlarm } : {}),
     ...(l1 !== undefined ? { l1: l1.options } : {}),
     ...(signatureWorkers !== undefined ? { signatureWorkers } : {}),
+    ...(signatureWorkerNice !== undefined ? { signatureWorkerNice } : {}),
     rpcLimits,
   }).catch(async (e: unknown) => {
     await l1?.stop()

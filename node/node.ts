@@ -66,6 +66,8 @@ export interface NodeConfig {
   clearAlarm?: bigint
   /** worker threads recovering signatures (node/signaturePool.ts); default os.availableParallelism(), 0: none */
   signatureWorkers?: number
+  /** the signature workers' nice value, 0–19 (node/signaturePool.ts WORKER_NICE; Linux only) */
+  signatureWorkerNice?: number
 }
 
 export interface PerpNode {
@@ -118,9 +120,10 @@ export async function startNode(config: NodeConfig): Promise<PerpNode> {
       )
     }
     const chain = await Chain.open(config.genesis, store, config.keepHeights)
-    const signatures = createSignaturePool(
-      config.signatureWorkers !== undefined ? { workers: config.signatureWorkers } : {},
-    )
+    const signatures = createSignaturePool({
+      ...(config.signatureWorkers !== undefined ? { workers: config.signatureWorkers } : {}),
+      ...(config.signatureWorkerNice !== undefined ? { nice: config.signatureWorkerNice } : {}),
+    })
     stack.push(async () => {
       const { forced } = await signatures.stop()
       if (forced > 0) log(`stop: ${forced} signature workers did not finish in time and were terminated`)

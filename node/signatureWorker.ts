@@ -6,11 +6,21 @@
  * signature). Answer: `{ id, addresses, errors }`: `addresses` the 42-character 0x-hex signers one after the
  * other (a refused record's slot is blank), `errors` the refused records as [index, message] pairs. One string
  * and a short list instead of an object per item keeps the structured clone to a few microseconds a chunk.
- * `{ stop: true }` ends the thread after the chunks before it.
+ * `{ stop: true }` ends the thread after the chunks before it. `workerData.nice`: this thread's nice value, set
+ * before the first chunk (node/signaturePool.ts WORKER_NICE).
  */
-import { parentPort } from 'node:worker_threads'
+import { setPriority } from 'node:os'
+import { parentPort, workerData } from 'node:worker_threads'
 import { BLANK_ADDRESS, DIGEST_BYTES, RECORD_BYTES } from './signaturePacking.ts'
 import { recoverSigner } from './signatures.ts'
+
+export interface WorkerStart {
+  /** 0 leaves the priority alone; on Linux setpriority(0) changes the calling thread only */
+  nice: number
+}
+
+const start = workerData as WorkerStart | undefined
+if (start !== undefined && start.nice > 0) setPriority(start.nice)
 
 export interface ChunkRequest {
   id: number

@@ -2,7 +2,7 @@
  * @module The signature pool answers what recoverSigner answers on the main thread, item by item and in order,
  * for honest and hostile inputs alike; it stops cleanly and still answers (inline) once stopped.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
@@ -160,4 +160,39 @@ describe('signature pool', () => {
       expect(fresh.workers).toBe(0)
     }
   })
+
+  // Linux: the kernel keeps a nice value per thread, shown in /proc/self/task/TID/stat (field 19)
+  it.runIf(process.platform === 'linux')(
+    'workers run at the nice value asked for; the calling thread keeps its own',
+    async () => {
+      const threads = (): Map<string, { name: string; nice: number }> => {
+        const out = new Map<string, { name: string; nice: number }>()
+        for (const tid of readdirSync('/proc/self/task')) {
+          try {
+            const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // from field 3 (state) on
+            const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()
+            out.set(tid, { name, nice: Number(fields[16]) })
+          } catch {
+            // a thread that ended between the listing and the read
+          }
+        }
+        return out
+      }
+      const before = threads()
+      const ownNice = before.get(String(process.pid))?.nice
+      const niced = createSignaturePool({ workers: 2, nice: 7 })
+      try {
+        // a batch above the inline size reaches both workers, so both have set their priority
+        const many = Array.from({ length: 4 }, () => honest).flat()
+        expect(await niced.recoverMany(many)).toEqual(many.map(() => signer))
+        const fresh = [...threads()].filter(([tid, t]) => !before.has(tid) && t.name === 'WorkerThread')
+        expect(fresh.map(([, t]) => t.nice)).toEqual([7, 7])
+        expect(threads().get(String(process.pid))?.nice).toBe(ownNice)
+      } finally {
+        await niced.stop()
+      }
+      expect(() => createSignaturePool({ workers: 1, nice: 20 })).toThrow(RangeError)
+    },
+  )
 })
