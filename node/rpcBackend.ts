@@ -45,6 +45,7 @@ import type { Chain, CommittedBlock } from './chain.ts'
 import { alarmHealth, currentAlarm } from './evidence.ts'
 import type { Mempool } from './mempool.ts'
 import { MempoolFull } from './mempool.ts'
+import { RecentBlocks } from './recentBlocks.ts'
 import type { SignaturePool } from './signaturePool.ts'
 import { createSignaturePool } from './signaturePool.ts'
 import { SignatureError } from './signatures.ts'
@@ -127,6 +128,8 @@ export function blockFeed(state: State, c: CommittedBlock): BlockFeed {
 export function createRpcBackend(init: BackendInit): NodeBackend {
   const { chain, mempool } = init
   const blockListeners = new Set<(feed: BlockFeed) => void>()
+  const recent = new RecentBlocks()
+  chain.onCommitted((c) => recent.add(c))
   chain.onCommitted((c) => {
     if (blockListeners.size === 0) return
     // a subscriber's failure must never fail the commit that called us (the block is already on disk)
@@ -324,6 +327,13 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
 
     async block(tag) {
       const height = tag === 'latest' ? chain.head.height : tag
+      const kept = recent.view(height)
+      if (kept !== undefined) {
+        // the same fields in the same order as below; hash only for the head
+        const { signature, transactions, events, ...header } = kept
+        const hash = height === chain.head.height ? toHex(chain.head.hash) : undefined
+        return { ...header, ...(hash !== undefined ? { hash } : {}), signature, transactions, events } as Json
+      }
       const bytes = await chain.store.block(height)
       if (bytes === undefined) return null
       const block = decodeBlock(bytes)
