@@ -7,7 +7,7 @@
  *   than `inclusionWindowMs` at the block's time (measured on L1 time, confirmed on this node's L1 view). A
  *   sequencer that leaves such a deposit out has its block refused.
  */
-import type { Address, EIP1193RequestFn, Hex, PublicClient, Transport, Chain as ViemChain } from 'viem'
+import type { Address, Hex, PublicClient, Transport, Chain as ViemChain } from 'viem'
 import { createPublicClient, createWalletClient, custom, defineChain, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Block, Bridge, DepositMessage } from '../engine/index.ts'
