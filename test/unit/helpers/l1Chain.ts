@@ -42,6 +42,8 @@ export interface AnvilChain {
   wallet(i: number): WalletClient
   /** moves the chain's clock forward by `seconds` and mines a block at the new time */
   advance(seconds: bigint): Promise<void>
+  /** mines a block whose timestamp is exactly `timestamp` (s; not before the latest block's) */
+  mineAt(timestamp: bigint): Promise<void>
   /** the latest block's timestamp, s */
   now(): Promise<bigint>
   stop(): Promise<void>
@@ -91,6 +93,10 @@ export async function startAnvil(): Promise<AnvilChain> {
     wallet: (i) => wallets[i] as WalletClient,
     async advance(seconds) {
       await testClient.increaseTime({ seconds: Number(seconds) })
+      await testClient.mine({ blocks: 1 })
+    },
+    async mineAt(timestamp) {
+      await testClient.setNextBlockTimestamp({ timestamp })
       await testClient.mine({ blocks: 1 })
     },
     async now() {
