@@ -15,8 +15,12 @@ import type { CommittedBlock } from './chain.ts'
 /** Blocks kept: ~4 s of blocks at the devnet's 250 ms, enough for any client that keeps up with the heads. */
 export const RECENT_BLOCKS = 16
 
+/** only what the view needs: keeping whole blocks and receipts alive for seconds would push them into V8's old space */
 interface Entry {
-  committed: CommittedBlock
+  header: CommittedBlock['block']['header']
+  signature: Uint8Array
+  hashes: Uint8Array[]
+  events: CommittedBlock['result']['events']
   view?: Record<string, Json>
 }
 
@@ -30,7 +34,13 @@ export class RecentBlocks {
 
   /** Called with each committed block, in height order; the oldest beyond `capacity` is dropped. */
   add(committed: CommittedBlock): void {
-    this.#byHeight.set(committed.block.header.height, { committed })
+    const { block, result } = committed
+    this.#byHeight.set(block.header.height, {
+      header: block.header,
+      signature: block.signature,
+      hashes: result.receipts.map((r) => r.hash),
+      events: result.events,
+    })
     if (this.#byHeight.size > this.capacity) {
       const oldest = this.#byHeight.keys().next().value as bigint
       this.#byHeight.delete(oldest)
@@ -42,12 +52,11 @@ export class RecentBlocks {
     const entry = this.#byHeight.get(height)
     if (entry === undefined) return undefined
     if (entry.view === undefined) {
-      const { block, result } = entry.committed
       entry.view = toJson({
-        ...block.header,
-        signature: block.signature,
-        transactions: result.receipts.map((r) => toHex(r.hash)),
-        events: result.events,
+        ...entry.header,
+        signature: entry.signature,
+        transactions: entry.hashes.map(toHex),
+        events: entry.events,
       }) as Record<string, Json>
     }
     return entry.view
