@@ -1,11 +1,9 @@
 /**
- * @module The last few committed blocks as perp_block shows them, kept in memory. Clients that follow the chain
- * (explorers, bots, the benchmark's inclusion check) ask for the block whose head they were just told of; from the
- * store that is a LevelDB read, a decode of every transaction and a JSON parse of every receipt, only to list the
- * transaction hashes. Here the view is built once, on the first ask, from the committed block still in memory.
- *
- * The view is the same JSON as the store gives (test/e2e/recentBlocks.test.ts compares the two), without `hash`:
- * perp_block shows the header hash only for the head, which the caller decides at each ask.
+ * @module perp_block's answer, and the last few committed blocks kept in memory to give it. Clients that follow
+ * the chain (explorers, bots, the benchmark's inclusion check) ask for the block whose head they were just told
+ * of; from the store that is a LevelDB read, a decode of every transaction and a JSON parse of every receipt,
+ * only to list the transaction hashes. Here the parts are built once, on the first ask, from the committed
+ * block still in memory; both ways end in `blockJson` (test/e2e/recentBlocks.test.ts compares the answers).
  */
 import type { Json } from '../rpc/index.ts'
 import { toJson } from '../rpc/index.ts'
@@ -15,13 +13,28 @@ import type { CommittedBlock } from './chain.ts'
 /** Blocks kept: ~4 s of blocks at the devnet's 250 ms, enough for any client that keeps up with the heads. */
 export const RECENT_BLOCKS = 16
 
-/** only what the view needs: keeping whole blocks and receipts alive for seconds would push them into V8's old space */
+/** A block's perp_block fields, already JSON. */
+export interface BlockParts {
+  header: Record<string, Json>
+  signature: Json
+  /** the transaction hashes, 0x-hex, in block order */
+  transactions: Json
+  events: Json
+}
+
+/** perp_block's answer: the header's fields, `hash` (given only for the head), signature, transactions, events. */
+export function blockJson(parts: BlockParts, headHash: Uint8Array | undefined): Json {
+  const { header, signature, transactions, events } = parts
+  return { ...header, ...(headHash !== undefined ? { hash: toHex(headHash) } : {}), signature, transactions, events }
+}
+
+/** only what the parts need: keeping whole blocks and receipts alive for seconds would push them into V8's old space */
 interface Entry {
   header: CommittedBlock['block']['header']
   signature: Uint8Array
   hashes: Uint8Array[]
   events: CommittedBlock['result']['events']
-  view?: Record<string, Json>
+  parts?: BlockParts
 }
 
 export class RecentBlocks {
@@ -47,18 +60,16 @@ export class RecentBlocks {
     }
   }
 
-  /** perp_block's fields for this height except `hash`, or undefined when the height is not kept here. */
-  view(height: bigint): Record<string, Json> | undefined {
+  /** The block's parts, or undefined when the height is not kept here. */
+  parts(height: bigint): BlockParts | undefined {
     const entry = this.#byHeight.get(height)
     if (entry === undefined) return undefined
-    if (entry.view === undefined) {
-      entry.view = toJson({
-        ...entry.header,
-        signature: entry.signature,
-        transactions: entry.hashes.map(toHex),
-        events: entry.events,
-      }) as Record<string, Json>
+    entry.parts ??= {
+      header: toJson(entry.header) as Record<string, Json>,
+      signature: toHex(entry.signature),
+      transactions: entry.hashes.map(toHex),
+      events: toJson(entry.events),
     }
-    return entry.view
+    return entry.parts
   }
 }

@@ -45,7 +45,7 @@ import type { Chain, CommittedBlock } from './chain.ts'
 import { alarmHealth, currentAlarm } from './evidence.ts'
 import type { Mempool } from './mempool.ts'
 import { MempoolFull } from './mempool.ts'
-import { RecentBlocks } from './recentBlocks.ts'
+import { blockJson, RecentBlocks } from './recentBlocks.ts'
 import type { SignaturePool } from './signaturePool.ts'
 import { createSignaturePool } from './signaturePool.ts'
 import { SignatureError } from './signatures.ts'
@@ -327,24 +327,20 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
 
     async block(tag) {
       const height = tag === 'latest' ? chain.head.height : tag
-      const kept = recent.view(height)
-      if (kept !== undefined) {
-        // the same fields in the same order as below; hash only for the head
-        const { signature, transactions, events, ...header } = kept
-        const hash = height === chain.head.height ? toHex(chain.head.hash) : undefined
-        return { ...header, ...(hash !== undefined ? { hash } : {}), signature, transactions, events } as Json
-      }
+      const headHash = height === chain.head.height ? chain.head.hash : undefined
+      const kept = recent.parts(height)
+      if (kept !== undefined) return blockJson(kept, headHash)
       const bytes = await chain.store.block(height)
       if (bytes === undefined) return null
       const block = decodeBlock(bytes)
-      const hashes = (await chain.store.receipts(height)) as { hash: string }[] | undefined
-      return toJson({
-        ...block.header,
-        hash: height === chain.head.height ? chain.head.hash : undefined,
-        signature: block.signature,
-        transactions: (hashes ?? []).map((r) => r.hash),
+      const receipts = (await chain.store.receipts(height)) as { hash: string }[] | undefined
+      const parts = {
+        header: toJson(block.header) as Record<string, Json>,
+        signature: toHex(block.signature),
+        transactions: (receipts ?? []).map((r) => r.hash),
         events: (await chain.store.blockEvents(height)) as Json,
-      })
+      }
+      return blockJson(parts, headHash)
     },
 
     proof: (address, subaccount, tag) => proveKey(subaccountKey(fromHex(address), subaccount), tag),
