@@ -12,7 +12,7 @@ import { startSequencer, tempDir } from '../support/nodes.ts'
 import { feedOracle } from '../support/oracle.ts'
 import { call, rpc, rpcRaw, waitFor } from '../support/rpcClient.ts'
 import type { Eip712Info, WireMessage } from '../support/signing.ts'
-import { signTx } from '../support/signing.ts'
+import { orderMessage, signTx } from '../support/signing.ts'
 
 const trader = privateKeyToAccount(toHex(devnetKey(4).privateKey))
 const other = privateKeyToAccount(toHex(devnetKey(5).privateKey))
@@ -24,21 +24,7 @@ describe('bad input is refused with a documented error and changes nothing', () 
   let rootBefore: string
   let heightBefore: bigint
   let nonce = 100
-  const order = (over: Partial<WireMessage> = {}): WireMessage => ({
-    account: trader.address,
-    subaccount: '0',
-    market: '0',
-    isBuy: true,
-    price: '5900000000000',
-    size: '1000',
-    timeInForce: 0,
-    reduceOnly: false,
-    postOnly: false,
-    clientId: String(nonce),
-    nonce: String(nonce++),
-    expiresAt: '0',
-    ...over,
-  })
+  const order = (over: Partial<WireMessage> = {}): WireMessage => orderMessage(trader.address, nonce++, over)
   const send = async (tx: unknown) => (await rpc(node.rpcUrl, 'perp_sendTransaction', [tx])).body.error
 
   beforeAll(async () => {

@@ -22,7 +22,7 @@ import { dispatch } from '../../rpc/index.ts'
 import { toHex } from '../../state/index.ts'
 import { tempDir } from '../support/nodes.ts'
 import type { Eip712Info } from '../support/signing.ts'
-import { signTx } from '../support/signing.ts'
+import { orderMessage, signTx } from '../support/signing.ts'
 
 const tick = () => new Promise((r) => setTimeout(r, 20))
 
@@ -43,6 +43,18 @@ function emptyBlock(chain: Chain, stateRoot: Uint8Array, time: bigint): Block {
   }
 }
 
+/** A chain on the devnet genesis in a fresh temp store, closed and removed after `body`. */
+async function withChain(name: string, body: (chain: Chain) => Promise<void>): Promise<void> {
+  const dir = tempDir(name)
+  const store = await ChainStore.open(dir.path)
+  try {
+    await body(await Chain.open(loadGenesis(DEVNET_GENESIS_PATH), store))
+  } finally {
+    await store.close()
+    dir.remove()
+  }
+}
+
 async function isSettled(p: Promise<void>): Promise<boolean> {
   let done = false
   void p.then(() => {
@@ -54,32 +66,14 @@ async function isSettled(p: Promise<void>): Promise<boolean> {
 
 describe('read consistency', () => {
   it('settled() waits from execute to the end of the commit, and after a reload', async () => {
-    const dir = tempDir('settled')
-    const store = await ChainStore.open(dir.path)
-    try {
-      const genesis = loadGenesis(DEVNET_GENESIS_PATH)
-      const chain = await Chain.open(genesis, store)
+    await withChain('settled', async (chain) => {
       expect(await isSettled(chain.settled())).toBe(true)
 
-      const head = chain.head
-      const time = head.time + 1_000n
+      const time = chain.head.time + 1_000n
       const executed = chain.execute([], time)
       const waiting = chain.settled()
       expect(await isSettled(waiting)).toBe(false)
-      const block: Block = {
-        header: {
-          chainId: genesis.chainId,
-          height: head.height + 1n,
-          parentHash: head.hash,
-          time,
-          proposer: genesis.sequencer,
-          txRoot: txRoot([]),
-          stateRoot: executed.stateRoot,
-        },
-        txs: [],
-        signature: new Uint8Array(65),
-      }
-      await chain.commit(block, executed)
+      await chain.commit(emptyBlock(chain, executed.stateRoot, time), executed)
       expect(await isSettled(waiting)).toBe(true)
       expect(chain.head.height).toBe(1n)
 
@@ -89,18 +83,11 @@ describe('read consistency', () => {
       await chain.reload()
       expect(await isSettled(undone)).toBe(true)
       expect(chain.head.height).toBe(1n)
-    } finally {
-      await store.close()
-      dir.remove()
-    }
+    })
   })
 
   it('admission does not wait for the commit; reads do', async () => {
-    const dir = tempDir('admission-window')
-    const store = await ChainStore.open(dir.path)
-    try {
-      const genesis = loadGenesis(DEVNET_GENESIS_PATH)
-      const chain = await Chain.open(genesis, store)
+    await withChain('admission-window', async (chain) => {
       const mempool = new Mempool(100)
       const backend = createRpcBackend({
         chain,
@@ -114,20 +101,7 @@ describe('read consistency', () => {
       })
       const eip712 = (backend.chainInfo() as unknown as { eip712: Eip712Info }).eip712
       const trader = privateKeyToAccount(toHex(devnetKey(4).privateKey))
-      const order = await signTx(trader, eip712, 'order', {
-        account: trader.address,
-        subaccount: '0',
-        market: '0',
-        isBuy: true,
-        price: '5900000000000',
-        size: '1000',
-        timeInForce: 0,
-        reduceOnly: false,
-        postOnly: false,
-        clientId: '1',
-        nonce: '1',
-        expiresAt: '0',
-      })
+      const order = await signTx(trader, eip712, 'order', orderMessage(trader.address, 1))
       const time = chain.head.time + 1_000n
       const executed = chain.execute([], time)
       const body = (method: string, params: unknown[]) => JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })
@@ -142,9 +116,6 @@ describe('read consistency', () => {
       await chain.commit(emptyBlock(chain, executed.stateRoot, time), executed)
       const info = (await read) as RpcResponse
       expect((info.result as { height: string }).height).toBe('1')
-    } finally {
-      await store.close()
-      dir.remove()
-    }
+    })
   })
 })

@@ -12,7 +12,7 @@ import { startSequencer, tempDir } from '../support/nodes.ts'
 import { feedOracle } from '../support/oracle.ts'
 import { call, rpcRaw, waitFor } from '../support/rpcClient.ts'
 import type { Eip712Info } from '../support/signing.ts'
-import { signTx } from '../support/signing.ts'
+import { orderMessage, signTx } from '../support/signing.ts'
 
 const trader = privateKeyToAccount(toHex(devnetKey(4).privateKey))
 const RECENT_BLOCKS = 16
@@ -46,20 +46,12 @@ describe('perp_block of a recent height is the stored block', () => {
     const { eip712 } = await call<{ eip712: Eip712Info }>(node.rpcUrl, 'perp_chainInfo')
     const from = await head()
     for (let nonce = 1; nonce <= 12; nonce++) {
-      const tx = await signTx(trader, eip712, 'order', {
-        account: trader.address,
-        subaccount: '0',
-        market: '0',
-        isBuy: nonce % 2 === 0,
-        price: nonce % 2 === 0 ? '5900000000000' : '6100000000000',
-        size: '1000',
-        timeInForce: 0,
-        reduceOnly: false,
-        postOnly: false,
-        clientId: String(nonce),
-        nonce: String(nonce),
-        expiresAt: '0',
+      const buy = nonce % 2 === 0
+      const message = orderMessage(trader.address, nonce, {
+        isBuy: buy,
+        price: buy ? '5900000000000' : '6100000000000',
       })
+      const tx = await signTx(trader, eip712, 'order', message)
       await call(node.rpcUrl, 'perp_sendTransaction', [tx])
     }
     const to = await waitFor('the orders in blocks, and two more heads', async () => {

@@ -13,6 +13,28 @@ export interface Eip712Info {
 
 export type WireMessage = Record<string, string | number | boolean | string[] | number[]>
 
+/**
+ * A limit order's wire message: a 0.001 BTC-USD buy at 59,000 on subaccount 0, good till canceled, clientId =
+ * nonce; `over` replaces any field.
+ */
+export function orderMessage(account: string, nonce: number, over: Partial<WireMessage> = {}): WireMessage {
+  return {
+    account,
+    subaccount: '0',
+    market: '0',
+    isBuy: true,
+    price: '5900000000000',
+    size: '1000',
+    timeInForce: 0,
+    reduceOnly: false,
+    postOnly: false,
+    clientId: String(nonce),
+    nonce: String(nonce),
+    expiresAt: '0',
+    ...over,
+  }
+}
+
 /** Signs `message` (wire form: integers as decimal strings) and returns the perp_sendTransaction param. */
 export async function signTx(account: LocalAccount, eip712: Eip712Info, kind: string, message: WireMessage) {
   const primaryType = eip712.primaryTypes[kind] as string
