@@ -6,7 +6,7 @@
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PerpNode } from '../../node/index.ts'
-import { devnetKey } from '../../node/index.ts'
+import { devnetKey, RECENT_BLOCKS } from '../../node/index.ts'
 import { toHex } from '../../state/index.ts'
 import { startSequencer, tempDir } from '../support/nodes.ts'
 import { feedOracle } from '../support/oracle.ts'
@@ -15,7 +15,6 @@ import type { Eip712Info } from '../support/signing.ts'
 import { orderMessage, signTx } from '../support/signing.ts'
 
 const trader = privateKeyToAccount(toHex(devnetKey(4).privateKey))
-const RECENT_BLOCKS = 16
 
 interface BlockView {
   height: string
