@@ -43,7 +43,10 @@ export function removeOrder(book: Book, order: RestingOrder): void {
   const i = findLevel(levels, order.price, order.isBuy)
   if (i < 0) return
   const level = levels[i] as PriceLevel
-  const at = level.orders.findIndex((o) => o.id === order.id)
+  // by identity first (the level holds the very object state.orders does: a native scan of pointers), by id only
+  // if another object stands for the order; a long level made this scan ~2% of a sequencer's main thread
+  let at = level.orders.indexOf(order)
+  if (at < 0) at = level.orders.findIndex((o) => o.id === order.id)
   if (at >= 0) {
     level.orders.splice(at, 1)
     level.size -= order.size

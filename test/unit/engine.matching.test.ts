@@ -4,8 +4,8 @@
  * quote = size * price / 1e8 USDC units, maker fee 100 ppm, taker fee 500 ppm, both rounded up.
  */
 import { describe, expect, it } from 'vitest'
-import type { Receipt, State, TxEvent } from '../../engine/index.ts'
-import { REJECT, restingByClientId, subaccountId } from '../../engine/index.ts'
+import type { Receipt, RestingOrder, State, TxEvent } from '../../engine/index.ts'
+import { emptyBook, insertOrder, REJECT, removeOrder, restingByClientId, subaccountId } from '../../engine/index.ts'
 import {
   ACCOUNTS,
   BTC_60000,
@@ -287,5 +287,38 @@ describe('order validation', () => {
     const s = stateFromGenesisFile()
     const r = run1(s, orderTx(orderMsg(A, { price: 6_000_010_000_000n, size: 2000n })))
     expect(r.ok).toBe(true)
+  })
+})
+
+describe('book: removing a resting order', () => {
+  const resting = (id: bigint, size: bigint): RestingOrder => ({
+    id,
+    market: 0,
+    address: A.address,
+    subaccount: 0,
+    isBuy: true,
+    price: BTC_59990,
+    size,
+    clientId: id,
+    reduceOnly: false,
+    expiresAt: 0n,
+  })
+
+  it('takes out the very order, or an equal copy of it, and keeps the level FIFO and its total', () => {
+    const book = emptyBook()
+    const [first, second, third] = [resting(1n, 1000n), resting(2n, 2000n), resting(3n, 4000n)] as const
+    for (const o of [first, second, third]) insertOrder(book, o)
+    removeOrder(book, second)
+    expect(book.bids[0]?.orders.map((o) => o.id)).toEqual([1n, 3n])
+    expect(book.bids[0]?.size).toBe(5000n)
+    // another object standing for the first order (same id) still finds it
+    removeOrder(book, { ...first })
+    expect(book.bids[0]?.orders.map((o) => o.id)).toEqual([3n])
+    expect(book.bids[0]?.size).toBe(4000n)
+    // an order that is not in the level changes nothing
+    removeOrder(book, resting(9n, 1000n))
+    expect(book.bids[0]?.size).toBe(4000n)
+    removeOrder(book, third)
+    expect(book.bids).toEqual([])
   })
 })
