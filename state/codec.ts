@@ -16,12 +16,16 @@ export class CodecError extends Error {
 const U64_MAX = (1n << 64n) - 1n
 const U256_MAX = (1n << 256n) - 1n
 
-/** V8's default --typed-array-max-size-in-heap: typed arrays up to this size are allocated in the JS heap. */
-const ON_HEAP_TYPED_ARRAY_BYTES = 64
+/**
+ * Scratch for the bigint writes: a u64 is set here and read back as two 32-bit halves, so a writer's own buffer
+ * needs no DataView. A DataView over a small typed array moves it out of V8's heap (a malloc'd backing store,
+ * ~1 µs and ~200 B of bookkeeping); without one, a key or an index entry of up to 64 bytes stays an ordinary
+ * young-generation object and can be handed out without a copy.
+ */
+const u64Scratch = new DataView(new ArrayBuffer(8))
 
 export class Writer {
   #buf: Uint8Array
-  #view: DataView
   #at = 0
   /** #buf itself was returned by finish(): the next finish() must copy, so two callers never share one array */
   #handedOut = false
@@ -29,7 +33,6 @@ export class Writer {
   /** `initial`: bytes to reserve; a caller that knows the encoded size passes it, and nothing is copied. */
   constructor(initial = 256) {
     this.#buf = new Uint8Array(initial)
-    this.#view = new DataView(this.#buf.buffer)
   }
 
   #ensure(n: number): void {
@@ -39,14 +42,29 @@ export class Writer {
     const next = new Uint8Array(size)
     next.set(this.#buf.subarray(0, this.#at))
     this.#buf = next
-    this.#view = new DataView(next.buffer)
     this.#handedOut = false
+  }
+
+  /** The 32-bit big-endian `v` (0 ≤ v < 2^32) at `at`; room already ensured. */
+  #word(at: number, v: number): void {
+    const buf = this.#buf
+    buf[at] = v >>> 24
+    buf[at + 1] = (v >>> 16) & 0xff
+    buf[at + 2] = (v >>> 8) & 0xff
+    buf[at + 3] = v & 0xff
+  }
+
+  /** The 64-bit big-endian `v` (0 ≤ v < 2^64) at `at`; room already ensured. */
+  #doubleWord(at: number, v: bigint): void {
+    u64Scratch.setBigUint64(0, v)
+    this.#word(at, u64Scratch.getUint32(0))
+    this.#word(at + 4, u64Scratch.getUint32(4))
   }
 
   u8(v: number): this {
     if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new CodecError(`u8 out of range: ${v}`)
     this.#ensure(1)
-    this.#view.setUint8(this.#at, v)
+    this.#buf[this.#at] = v
     this.#at += 1
     return this
   }
@@ -54,7 +72,7 @@ export class Writer {
   u32(v: number): this {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new CodecError(`u32 out of range: ${v}`)
     this.#ensure(4)
-    this.#view.setUint32(this.#at, v)
+    this.#word(this.#at, v)
     this.#at += 4
     return this
   }
@@ -62,7 +80,7 @@ export class Writer {
   u64(v: bigint): this {
     if (v < 0n || v > U64_MAX) throw new CodecError(`u64 out of range: ${v}`)
     this.#ensure(8)
-    this.#view.setBigUint64(this.#at, v)
+    this.#doubleWord(this.#at, v)
     this.#at += 8
     return this
   }
@@ -72,18 +90,14 @@ export class Writer {
     if (v < 0n || v > U256_MAX) throw new CodecError(`u256 out of range: ${v}`)
     this.#ensure(32)
     const at = this.#at
-    const view = this.#view
     // most values (prices, sizes, amounts) fit in the low word: no shifts, no bigints made (~4× faster)
-    if (v <= U64_MAX) {
-      view.setBigUint64(at, 0n)
-      view.setBigUint64(at + 8, 0n)
-      view.setBigUint64(at + 16, 0n)
-    } else {
-      view.setBigUint64(at, v >> 192n)
-      view.setBigUint64(at + 8, BigInt.asUintN(64, v >> 128n))
-      view.setBigUint64(at + 16, BigInt.asUintN(64, v >> 64n))
+    if (v <= U64_MAX) this.#buf.fill(0, at, at + 24)
+    else {
+      this.#doubleWord(at, v >> 192n)
+      this.#doubleWord(at + 8, BigInt.asUintN(64, v >> 128n))
+      this.#doubleWord(at + 16, BigInt.asUintN(64, v >> 64n))
     }
-    view.setBigUint64(at + 24, BigInt.asUintN(64, v))
+    this.#doubleWord(at + 24, BigInt.asUintN(64, v))
     this.#at += 32
     return this
   }
@@ -118,13 +132,12 @@ export class Writer {
 
   /**
    * The bytes written. A buffer filled exactly (a caller's size hint that was right) is returned as it is rather
-   * than copied: a later write cannot change it, since it finds no room and moves to a new buffer first.
+   * than copied: a later write cannot change it, since it finds no room and moves to a new buffer first. (Up to
+   * 64 bytes that buffer is in V8's heap, since no DataView ever moved it out: a small leaf value handed out
+   * costs no more memory than a copy would.)
    */
   finish(): Uint8Array {
-    // only past V8's on-heap limit for typed arrays (64 bytes): a smaller result copied by slice lives in the JS
-    // heap, while the writer's own buffer was moved off-heap by its DataView (a malloc'd backing store and its
-    // bookkeeping, ~200 B more per value: +450 MB RSS at 1M accounts when every small leaf was handed out as is)
-    if (this.#at === this.#buf.length && !this.#handedOut && this.#at > ON_HEAP_TYPED_ARRAY_BYTES) {
+    if (this.#at === this.#buf.length && !this.#handedOut) {
       this.#handedOut = true
       return this.#buf
     }
