@@ -294,7 +294,7 @@ describe('book: removing a resting order', () => {
   const resting = (id: bigint, size: bigint): RestingOrder => ({
     id,
     market: 0,
-    address: A.address,
+    address: A,
     subaccount: 0,
     isBuy: true,
     price: BTC_59990,
