@@ -11,14 +11,17 @@
  * err only toward checking too many.
  *
  * The index is derived data, never encoded. It trusts its caller to report every subaccount whose own state
- * changed (noteChanged; the work is done by the next findLiquidatable) and keeps each followed subaccount's
- * object; everything that changes health without touching the account — prices, funding, the fractions in
- * force — it follows by itself. It rebuilds itself when handed another state object or when a market's tiers,
- * volatility cap, quote divisor or price decimals, or the collateral assets, change.
+ * changed (noteChanged; the work is done by the next findLiquidatable) and keeps, for each followed subaccount,
+ * an exact copy of the fields the decision reads (atRiskRows.ts; the object itself only when they do not fit a
+ * row), rewritten whenever it reads a reported subaccount and never otherwise; the checks and armings read the
+ * copy. Everything that changes health without touching the account — prices, funding, the fractions in force —
+ * it follows by itself. It rebuilds itself when handed another state object or when a market's tiers, volatility
+ * cap, quote divisor or price decimals, or the collateral assets, change.
  *
  * Layout, for a per-block step that touches few and cold objects at 1M accounts: a slot per subaccount id (kept
- * for the life of the index), one Int32Array row of numbers per slot, heaps of two doubles per entry, and a rank
- * per id present at build so the output is sorted without reading the id strings.
+ * for the life of the index), one 72-byte row per slot (bookkeeping and the copy: a check or an arming reads the
+ * row, not the ~9 objects of the subaccount), 4-ary heaps of two doubles per entry, and slots numbered in id
+ * order at build so the output is sorted without reading the id strings.
  */
 import type { Bounds } from './atRiskBounds.ts'
 import {
@@ -32,6 +35,8 @@ import {
   makeBounds,
 } from './atRiskBounds.ts'
 import { numberAtLeast, numberAtMost, sameVersion, ThresholdHeap } from './atRiskHeap.ts'
+import type { Rows } from './atRiskRows.ts'
+import { dropCopy, ENTRIES, ensureRows, INTS, MARK, makeRows, readCopy, VERSION, writeCopy } from './atRiskRows.ts'
 import { equity, maintenanceMargin } from './margin.ts'
 import { volatilityScale } from './riskParams.ts'
 import type { Market, State, Subaccount } from './types.ts'
@@ -61,32 +66,24 @@ function sortIds(ids: string[]): string[] {
 }
 
 /**
- * The ids of `slots` in the same order, compared by rank where both have one (ranks follow the id order, so no
- * string is read: at 1M accounts the ids are cold, ~1 µs a miss) and by the ids themselves otherwise.
+ * The ids of `slots`, in the scan's order. The slots below `index.ranked` were numbered in id order at build, so
+ * they are sorted as numbers (a typed array's native sort, no string read: at 1M accounts the ids are cold, ~1 µs
+ * a miss); the later ones by their ids; then the two lists are merged by id.
  */
 function sortedIds(index: AtRiskIndex, slots: number[]): string[] {
-  const { meta, ids } = index
-  slots.sort((a, b) => {
-    const ra = meta[a * META + RANK] as number
-    const rb = meta[b * META + RANK] as number
-    if (ra >= 0 && rb >= 0) return ra - rb
-    const ia = ids[a] as string
-    const ib = ids[b] as string
-    return ia < ib ? -1 : ia > ib ? 1 : 0
-  })
-  return slots.map((slot) => ids[slot] as string)
+  const { ids, ranked } = index
+  const early = Int32Array.from(slots.filter((slot) => slot < ranked)).sort()
+  const late = sortIds(slots.filter((slot) => slot >= ranked).map((slot) => ids[slot] as string))
+  const out: string[] = []
+  let j = 0
+  for (const slot of early) {
+    const id = ids[slot] as string
+    while (j < late.length && (late[j] as string) < id) out.push(late[j++] as string)
+    out.push(id)
+  }
+  while (j < late.length) out.push(late[j++] as string)
+  return out
 }
-
-/**
- * Per-slot numbers: the version (bumped when the slot's entries go stale), its live entries, the last
- * findLiquidatable call that took it as a candidate, and its rank: the position of its id among the ids the
- * index was built with, sorted (−1 for an id that came later).
- */
-const META = 4
-const VERSION = 0
-const ENTRIES = 1
-const MARK = 2
-const RANK = 3
 
 export interface AtRiskIndex {
   /** the state it describes; another object makes findLiquidatable / noteChanged rebuild */
@@ -94,16 +91,19 @@ export interface AtRiskIndex {
   bounds: Bounds
   /** heaps[market × KINDS + kind] */
   heaps: ThresholdHeap[]
-  /** a slot per subaccount id ever followed; it keeps its slot (and rank) when it stops being followed */
+  /** a slot per subaccount id ever followed; it keeps its slot when it stops being followed */
   slotOf: Map<string, number>
-  /**
-   * per slot: the subaccount id and object (undefined while not followed; kept, so the hot path needs no lookup
-   * by id: ~1 µs in a map of 1M string keys)
-   */
+  /** per slot, the subaccount id (kept, so the output needs no lookup by slot) */
   ids: string[]
-  subs: (Subaccount | undefined)[]
-  /** per slot, one row of META numbers (one cache miss for all of them): VERSION, ENTRIES, MARK, RANK */
-  meta: Int32Array
+  /**
+   * per slot, one row: VERSION, ENTRIES, MARK and the copy of its followed subaccount (atRiskRows.ts), which the
+   * hot path reads instead of the object: no lookup by id (~1 µs in a map of 1M string keys), no cold object
+   */
+  rows: Rows
+  /** the followed subaccount objects of the slots whose row holds no copy (one that does not fit a row) */
+  objects: Map<number, Subaccount>
+  /** the slots numbered at build, 0 … ranked − 1, in ascending id order */
+  ranked: number
   /** slots checked exactly every block */
   watch: Set<number>
   /** ids reported by noteChanged since the last findLiquidatable, which re-evaluates them */
@@ -127,11 +127,12 @@ export function buildAtRiskIndex(state: State): AtRiskIndex {
   const scales = scalesOf(state)
   const ids: string[] = []
   for (const [id, sub] of state.subaccounts) if (followed(sub)) ids.push(id)
-  sortIds(ids).forEach((id, rank) => {
+  ensureRows(index.rows, ids.length) // one allocation instead of a doubling per power of two
+  for (const id of sortIds(ids)) {
     const slot = allocate(index, id, state.subaccounts.get(id) as Subaccount)
-    index.meta[slot * META + RANK] = rank
-    rearm(index, state, slot, scales)
-  })
+    rearm(index, state, slot, view(index, slot) as Subaccount, scales)
+  }
+  index.ranked = ids.length
   return index
 }
 
@@ -142,8 +143,9 @@ function emptyIndex(state: State): AtRiskIndex {
     heaps: Array.from({ length: state.markets.length * KINDS }, () => new ThresholdHeap()),
     slotOf: new Map(),
     ids: [],
-    subs: [],
-    meta: new Int32Array(1024 * META),
+    objects: new Map(),
+    rows: makeRows(state, 1024),
+    ranked: 0,
     watch: new Set(),
     pending: new Set(),
     fresh: new Set(),
@@ -174,9 +176,11 @@ export function findLiquidatable(index: AtRiskIndex, state: State): string[] {
   refresh(index, state)
   const call = ++index.calls
   const out: number[] = []
+  // index.rows.ints is read each time: allocate may grow the rows
   const mark = (slot: number): boolean => {
-    if (index.meta[slot * META + MARK] === call) return false
-    index.meta[slot * META + MARK] = call
+    const ints = index.rows.ints
+    if (ints[slot * INTS + MARK] === call) return false
+    ints[slot * INTS + MARK] = call
     return true
   }
   // 1. the changed: checked exactly now and armed at the next call unless changed again, so an account that
@@ -192,12 +196,12 @@ export function findLiquidatable(index: AtRiskIndex, state: State): string[] {
       continue
     }
     if (slot === undefined) slot = allocate(index, id, sub)
-    index.subs[slot] = sub
+    else follow(index, slot, sub)
     if (!mark(slot)) continue
     checked++
     invalidate(index, slot)
     index.watch.delete(slot)
-    if (isLiquidatable(state, sub)) {
+    if (isLiquidatable(state, view(index, slot) as Subaccount)) {
       out.push(slot)
       index.watch.add(slot)
     } else index.fresh.add(slot)
@@ -222,8 +226,9 @@ export function findLiquidatable(index: AtRiskIndex, state: State): string[] {
   for (const slot of armDue) take(slot)
   index.lastChecked = checked + candidates.length
   for (const slot of candidates) {
-    if (!followed(index.subs[slot])) untrack(index, slot)
-    else if (rearm(index, state, slot, scales) === LIQUIDATABLE) out.push(slot)
+    const sub = view(index, slot)
+    if (!followed(sub)) untrack(index, slot)
+    else if (rearm(index, state, slot, sub, scales) === LIQUIDATABLE) out.push(slot)
   }
   compactIfWasteful(index)
   return sortedIds(index, out)
@@ -239,23 +244,35 @@ function popCrossed(index: AtRiskIndex, heap: ThresholdHeap, bound: number, take
     const slot = heap.topSlot()
     const version = heap.topVersion()
     heap.pop()
-    if (sameVersion(index.meta[slot * META + VERSION] as number, version)) take(slot)
+    if (sameVersion(index.rows.ints[slot * INTS + VERSION] as number, version)) take(slot)
   }
 }
 
-/** A new slot for an id never followed before (unranked; armed by the caller). */
+/** A new slot for an id never followed before (numbered after the ranked ones; armed by the caller). */
 function allocate(index: AtRiskIndex, id: string, sub: Subaccount): number {
   const slot = index.ids.length
   index.slotOf.set(id, slot)
   index.ids.push(id)
-  index.subs.push(sub)
-  if ((slot + 1) * META > index.meta.length) {
-    const meta = new Int32Array(index.meta.length * 2)
-    meta.set(index.meta)
-    index.meta = meta
-  }
-  index.meta[slot * META + RANK] = -1
+  ensureRows(index.rows, slot + 1)
+  follow(index, slot, sub)
   return slot
+}
+
+/**
+ * The slot follows `sub` as it is now (after a report, before any check of it): its row gets the copy, or, when
+ * the copy does not fit, the object is kept.
+ */
+function follow(index: AtRiskIndex, slot: number, sub: Subaccount): void {
+  if (writeCopy(index.rows, slot, sub)) index.objects.delete(slot)
+  else index.objects.set(slot, sub)
+}
+
+/**
+ * The followed subaccount as the decision sees it: its copy (the shared object readCopy rewrites: used before the
+ * next call), or its object when the row holds none; undefined when the slot is not followed.
+ */
+function view(index: AtRiskIndex, slot: number): Subaccount | undefined {
+  return readCopy(index.rows, slot) ?? index.objects.get(slot)
 }
 
 /** Stops following the slot's subaccount (it keeps the slot, should it come back). */
@@ -263,27 +280,29 @@ function untrack(index: AtRiskIndex, slot: number): void {
   invalidate(index, slot)
   index.watch.delete(slot)
   index.fresh.delete(slot)
-  index.subs[slot] = undefined
+  index.objects.delete(slot)
+  dropCopy(index.rows, slot)
 }
 
 /** Marks the slot's heap entries stale. */
 function invalidate(index: AtRiskIndex, slot: number): void {
-  const row = slot * META
-  index.meta[row + VERSION] = ((index.meta[row + VERSION] as number) + 1) | 0
-  index.live -= index.meta[row + ENTRIES] as number
-  index.meta[row + ENTRIES] = 0
+  const { ints } = index.rows
+  const row = slot * INTS
+  ints[row + VERSION] = ((ints[row + VERSION] as number) + 1) | 0
+  index.live -= ints[row + ENTRIES] as number
+  ints[row + ENTRIES] = 0
 }
 
-/** Arms the slot afresh: new heap entries, or the watch list. Returns armSubaccount's outcome. */
-function rearm(index: AtRiskIndex, state: State, slot: number, scales: bigint[]): number {
+/** Arms the slot afresh from `sub` (its view): new heap entries, or the watch list. Returns armSubaccount's outcome. */
+function rearm(index: AtRiskIndex, state: State, slot: number, sub: Subaccount, scales: bigint[]): number {
   invalidate(index, slot)
-  const outcome = armSubaccount(index.bounds, state, index.subs[slot] as Subaccount, scales)
+  const outcome = armSubaccount(index.bounds, state, sub, scales)
   if (outcome !== ARMED) {
     index.watch.add(slot)
     return outcome
   }
   index.watch.delete(slot)
-  const version = index.meta[slot * META + VERSION] as number
+  const version = index.rows.ints[slot * INTS + VERSION] as number
   for (let i = 0; i < armed.count; i++) {
     const kind = armed.kinds[i] as number
     const threshold = armed.keys[i] as bigint
@@ -291,7 +310,7 @@ function rearm(index: AtRiskIndex, state: State, slot: number, scales: bigint[])
     const key = isDownKind(kind) ? -numberAtLeast(threshold) : numberAtMost(threshold)
     ;(index.heaps[(armed.markets[i] as number) * KINDS + kind] as ThresholdHeap).push(key, slot, version)
   }
-  index.meta[slot * META + ENTRIES] = armed.count
+  index.rows.ints[slot * INTS + ENTRIES] = armed.count
   index.live += armed.count
   return outcome
 }
@@ -302,6 +321,6 @@ function compactIfWasteful(index: AtRiskIndex): void {
   for (const heap of index.heaps) held += heap.size
   if (held <= 2 * index.live + 65_536) return
   const live = (slot: number, version: number): boolean =>
-    sameVersion(index.meta[slot * META + VERSION] as number, version)
+    sameVersion(index.rows.ints[slot * INTS + VERSION] as number, version)
   for (const heap of index.heaps) heap.compact(live)
 }

@@ -2,9 +2,13 @@
  * The at-risk index (engine/atRisk.ts) against its reference, the full scan: after every step of seeded random
  * runs — price moves from 0.01% to ±50% gaps, funding index advances, volatility and open-interest changes, tier
  * and cap replacements, and account changes reported through noteChanged — findLiquidatable must return exactly
- * scanLiquidatable's ids. Then each thing that changes health without touching the account, alone, on accounts
- * whose numbers are worked out by hand (devnet BTC-USD / ETH-USD: 8 price decimals, 6 size decimals, so
- * quoteDivisor 10^8; tier 0 maintenance 3% at volatility scale ×1; WETH: 18 decimals, haircut 10%).
+ * scanLiquidatable's ids. The runs start from funding indexes far from 0 (beyond 2^63 on BTC-USD) and, in two
+ * seeds, with a second collateral asset, so the index's copies of the accounts (engine/atRiskRows.ts: checks and
+ * armings read them, not the objects) hold funding snapshots relative to a base, asset amounts beyond 2^63, and
+ * accounts that do not fit a row. Then each thing that changes health without touching the account, alone, on
+ * accounts whose numbers are worked out by hand (devnet BTC-USD / ETH-USD: 8 price decimals, 6 size decimals, so
+ * quoteDivisor 10^8; tier 0 maintenance 3% at volatility scale ×1, 6% from 1M USDC of notional; WETH: 18
+ * decimals, haircut 10%).
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -19,7 +23,8 @@ import {
   SCALE_UP,
 } from '../../engine/atRiskBounds.ts'
 import { numberAtLeast, numberAtMost, sameVersion, ThresholdHeap } from '../../engine/atRiskHeap.ts'
-import type { Address, Market, State, Subaccount } from '../../engine/index.ts'
+import { makeRows, readCopy, writeCopy } from '../../engine/atRiskRows.ts'
+import type { Address, Market, Position, State, Subaccount } from '../../engine/index.ts'
 import {
   buildAtRiskIndex,
   equity,
@@ -81,14 +86,38 @@ function randomAccount(s: State, rand: () => number, address: Address): Subaccou
     sub.positions.set(id, { size: rand() < 0.5 ? size : -size, cost: 0n, fundingIndex: m.fundingIndex - lag })
   }
   if (rand() < 0.3) sub.assets.set(1, BigInt(Math.floor(rand() * 20_000_000)) * 10n ** 12n)
+  // further assets (the states of withSecondAsset): up to 50 WBTC (8 decimals)
+  for (const a of s.assets.slice(1)) if (rand() < 0.3) sub.assets.set(a.id, BigInt(Math.floor(rand() * 5e9)))
   const mm = maintenanceMargin(s, sub)
   const factor = BigInt(Math.floor((0.8 + 2.2 * rand() ** 2) * 1e6))
   sub.collateral = (mm * factor) / PPM - equity(s, sub)
   return sub
 }
 
-function population(seed: number, count: number): { s: State; rand: () => number; ids: string[] } {
+/**
+ * A second collateral asset, WBTC (8 decimals, haircut 15%, priced by BTC-USD): an account holding both assets
+ * does not fit a row of the index (one asset) and is read from its object; one holding WBTC alone is copied.
+ */
+function withSecondAsset(s: State): void {
+  s.assets = [...s.assets, { id: 2, symbol: 'WBTC', decimals: 8, priceMarket: 0, haircutPpm: 150_000n }]
+}
+
+/**
+ * Funding indexes far from 0 and different per market, as after a long run: BTC-USD's beyond 2^63 (an int64),
+ * so only a snapshot relative to the index's base fits a row; ETH-USD's negative.
+ */
+function withFundingHistory(s: State): void {
+  market(s, 0).fundingIndex = 3n ** 41n // ~3.6 × 10^19
+  market(s, 1).fundingIndex = -(7n ** 19n) // ~−1.1 × 10^16
+}
+
+function population(
+  seed: number,
+  count: number,
+  setUp: (s: State) => void = () => {},
+): { s: State; rand: () => number; ids: string[] } {
   const s = stateFromGenesisFile()
+  setUp(s)
   const rand = seededRandom(seed)
   const ids: string[] = []
   for (let i = 0; i < count; i++) ids.push(put(s, randomAccount(s, rand, addr1(seed, i))))
@@ -168,7 +197,9 @@ function changeAccounts(s: State, rand: () => number, ids: string[]): string[] {
       if (p !== undefined && (sub.positions.get(mid)?.size ?? 0n) === 0n) sub.positions.delete(mid)
     } else if (roll < 0.75) sub.positions.clear()
     else if (roll < 0.85) s.subaccounts.delete(id)
-    else sub.assets.set(1, BigInt(Math.floor(rand() * 30_000_000)) * 10n ** 12n)
+    else if (roll < 0.93 || s.assets.length < 2) sub.assets.set(1, BigInt(Math.floor(rand() * 30_000_000)) * 10n ** 12n)
+    else if (sub.assets.has(2)) sub.assets.delete(2)
+    else sub.assets.set(2, BigInt(Math.floor(rand() * 5e9)))
     changed.push(id)
   }
   changed.push(subaccountId(addr(0xee), 7)) // never existed: ignored
@@ -177,19 +208,29 @@ function changeAccounts(s: State, rand: () => number, ids: string[]): string[] {
 
 describe('findLiquidatable equals the full scan', () => {
   for (const seed of [1, 2, 3, 4]) {
-    it(`seed ${seed}: 1,200 accounts through 250 random steps`, () => {
-      const { s, rand, ids } = population(seed, 1200)
+    const assets = seed >= 3 ? 'WETH and WBTC' : 'WETH'
+    it(`seed ${seed}: 1,200 accounts through 250 random steps (funding far from 0, ${assets})`, () => {
+      const { s, rand, ids } = population(seed, 1200, (state) => {
+        withFundingHistory(state)
+        if (seed >= 3) withSecondAsset(state)
+      })
       const base = s.markets.map((m) => m.oraclePrice)
       const index = buildAtRiskIndex(s)
       let found = 0
+      let uncopied = 0
       for (let t = 0; t < 250; t++) {
         const changed = step(s, rand, ids, base, t)
         if (changed.length > 0) noteChanged(index, s, changed)
         const expected = scanLiquidatable(s)
         expect(findLiquidatable(index, s), `step ${t}`).toEqual(expected)
         found += expected.length
+        uncopied = Math.max(uncopied, index.objects.size)
       }
       expect(found).toBeGreaterThan(250) // the run does reach liquidations
+      // the checks read the copies: every account fits a row but those holding both assets
+      if (seed >= 3) expect(uncopied).toBeGreaterThan(0)
+      else expect(uncopied).toBe(0)
+      expect(uncopied).toBeLessThan(ids.length / 5)
     })
   }
 
@@ -212,6 +253,176 @@ describe('findLiquidatable equals the full scan', () => {
     setOraclePrice(m, (m.oraclePrice * 999n) / 1000n, T0)
     expect(findLiquidatable(index, s)).toEqual([])
     expect(index.lastChecked).toBe(0)
+  })
+})
+
+describe('the index’s copy of an account (engine/atRiskRows.ts)', () => {
+  /** What the decision reads of a subaccount, in the order it reads them. */
+  function fields(sub: Subaccount): unknown {
+    return {
+      collateral: sub.collateral,
+      positions: [...sub.positions].map(([id, p]) => [id, p.size, p.fundingIndex]),
+      assets: [...sub.assets],
+    }
+  }
+
+  it('gives back exactly those fields for every account that fits a row, and refuses the others', () => {
+    const s = stateFromGenesisFile()
+    withFundingHistory(s)
+    withSecondAsset(s)
+    const rows = makeRows(s, 8) // snapshots are kept relative to the funding indexes now
+    market(s, 0).fundingIndex += 12_345n * market(s, 0).oraclePrice
+    market(s, 1).fundingIndex -= 777n * market(s, 1).oraclePrice
+    const [f0, f1] = [market(s, 0).fundingIndex, market(s, 1).fundingIndex]
+    const rand = seededRandom(41)
+    const accounts = Array.from({ length: 1500 }, (_, i) => randomAccount(s, rand, addr1(41, i)))
+    const limit = 2n ** 63n
+    const base = [3n ** 41n, -(7n ** 19n)] // the funding indexes when the rows were made
+    const edge = (
+      collateral: bigint,
+      positions: [number, bigint, bigint][],
+      assets: [number, bigint][],
+    ): Subaccount => {
+      const sub = emptySub(addr(0x50))
+      sub.collateral = collateral
+      for (const [id, size, fundingIndex] of positions) sub.positions.set(id, { size, cost: 0n, fundingIndex })
+      for (const [id, amount] of assets) sub.assets.set(id, amount)
+      return sub
+    }
+    const fit = [
+      edge(limit - 1n, [[1, -limit, (base[1] as bigint) + limit - 1n]], []),
+      edge(
+        -limit,
+        [
+          [1, limit - 1n, f1],
+          [0, -BTC, (base[0] as bigint) - limit],
+        ],
+        [[1, limit]],
+      ),
+      edge(-5n * USDC, [], [[1, 2n ** 64n + 5n]]), // a flat account owing USDC
+      edge(0n, [[0, BTC, f0]], [[2, 2n ** 94n]]),
+      edge(0n, [[0, BTC, f0]], [[1, -limit - 1n]]),
+      edge(0n, [[1, BTC, f1]], [[1, 0n]]),
+      edge(1n, [], []),
+    ]
+    const unfit = [
+      edge(limit, [[0, BTC, f0]], []),
+      edge(-limit - 1n, [[0, BTC, f0]], []),
+      edge(0n, [[0, limit, f0]], []),
+      edge(0n, [[1, BTC, (base[1] as bigint) + limit]], []),
+      edge(
+        0n,
+        [
+          [0, BTC, f0],
+          [1, BTC, f1],
+          [2, BTC, 0n],
+        ],
+        [],
+      ), // three positions
+      edge(
+        0n,
+        [[0, BTC, f0]],
+        [
+          [1, WETH],
+          [2, 100n],
+        ],
+      ), // two assets
+      edge(0n, [[0, BTC, f0]], [[1, 2n ** 95n]]),
+      edge(0n, [[2 ** 16, BTC, 0n]], []),
+    ]
+    const all = [...accounts, ...fit, ...unfit]
+    // written to 8 rows in turn and read back in another order, so the scratch object changes shape between reads
+    let copied = 0
+    for (let start = 0; start < all.length; start += 8) {
+      const batch = all.slice(start, start + 8)
+      const fits = batch.map((sub, slot) => writeCopy(rows, slot, sub))
+      for (const slot of [3, 0, 7, 5, 1, 6, 2, 4]) {
+        const sub = batch[slot]
+        if (sub === undefined) continue
+        const copy = readCopy(rows, slot)
+        if (!fits[slot]) {
+          expect(copy).toBeUndefined()
+          continue
+        }
+        copied++
+        expect(fields(copy as Subaccount), `account ${start + slot}`).toEqual(fields(sub))
+        if (start + slot < accounts.length) {
+          expect(equity(s, copy as Subaccount)).toBe(equity(s, sub))
+          expect(maintenanceMargin(s, copy as Subaccount)).toBe(maintenanceMargin(s, sub))
+        }
+      }
+    }
+    expect(fit.every((sub) => writeCopy(rows, 0, sub))).toBe(true)
+    expect(unfit.some((sub) => writeCopy(rows, 0, sub))).toBe(false)
+    expect(copied).toBeGreaterThan(1300) // all but the random accounts holding both assets (~9%), and the unfit
+  })
+
+  it('the decision reads no other field of a subaccount or a position', () => {
+    // so a copy of those fields decides as the object does: each property read is recorded through proxies
+    const s = stateFromGenesisFile()
+    withSecondAsset(s)
+    const rand = seededRandom(43)
+    const bounds = makeBounds(s)
+    const scales = s.markets.map((m) => volatilityScale(m))
+    const read = new Set<string>()
+    const watched = (p: Position): Position =>
+      new Proxy(p, {
+        get: (target, key, receiver) => {
+          read.add(`position.${String(key)}`)
+          return Reflect.get(target, key, receiver)
+        },
+      })
+    for (let i = 0; i < 300; i++) {
+      const sub = randomAccount(s, rand, addr1(43, i))
+      const positions = new Map([...sub.positions].map(([id, p]): [number, Position] => [id, watched(p)]))
+      const proxy = new Proxy(
+        { ...sub, positions },
+        {
+          get: (target, key, receiver) => {
+            read.add(String(key))
+            return Reflect.get(target, key, receiver)
+          },
+        },
+      )
+      isLiquidatable(s, proxy)
+      armSubaccount(bounds, s, proxy, scales)
+    }
+    expect([...read].sort()).toEqual(['assets', 'collateral', 'position.fundingIndex', 'position.size', 'positions'])
+  })
+
+  it('an account that does not fit a row is decided from its object, and from its copy once it fits', () => {
+    // 0.1 BTC long backed by 1 WETH and 0.01 WBTC: both assets, so no copy; equity −5,500 + 2,700 + 510 + 6,000 =
+    // 3,710 ≥ 180; BTC at $15,000: −5,500 + 2,700 + 127.50 + 1,500 < 0
+    const s = stateFromGenesisFile()
+    withSecondAsset(s)
+    const sub = emptySub(addr(0x51))
+    sub.collateral = -5500n * USDC
+    sub.positions.set(0, { size: BTC / 10n, cost: 0n, fundingIndex: 0n })
+    sub.assets.set(1, WETH)
+    sub.assets.set(2, 1_000_000n)
+    const id = put(s, sub)
+    const index = buildAtRiskIndex(s)
+    expect(index.objects.size).toBe(1)
+    expect(findLiquidatable(index, s)).toEqual([])
+    market(s, 0).oraclePrice = 1_500_000_000_000n
+    expect(findLiquidatable(index, s)).toEqual([id])
+    sub.assets.delete(2) // still liquidatable (−5,500 + 2,700 + 1,500), now in a row
+    noteChanged(index, s, [id])
+    expect(findLiquidatable(index, s)).toEqual([id])
+    expect(index.objects.size).toBe(0)
+    sub.collateral += 2000n * USDC // a deposit: equity 700 ≥ 45
+    noteChanged(index, s, [id])
+    expect(findLiquidatable(index, s)).toEqual([])
+    // a long of 200,000,000 BTC bought on credit: collateral −1.1 × 10^19 units, below int64: the object again.
+    // value 1.2 × 10^19 at $60,000, maintenance 12% in tier 2 ≈ 1.44 × 10^18 > equity ≈ 10^18
+    market(s, 0).oraclePrice = BTC_60000
+    sub.assets.clear()
+    sub.positions.set(0, { size: 200_000_000n * BTC, cost: 0n, fundingIndex: 0n })
+    sub.collateral = -11n * 10n ** 18n
+    noteChanged(index, s, [id])
+    expect(findLiquidatable(index, s)).toEqual([id])
+    expect(index.objects.size).toBe(1)
+    expect(scanLiquidatable(s)).toEqual([id])
   })
 })
 
@@ -420,6 +631,89 @@ describe('each change alone makes an account liquidatable, and it is found', () 
     const expected = [later[0], b, later[1], d, later[2]]
     expect(findLiquidatable(index, s)).toEqual(expected)
     expect(scanLiquidatable(s)).toEqual(expected)
+  })
+
+  it('a report refreshes the copy the index decides from; nothing else does', () => {
+    // 1 BTC long with 6,000 of equity, funding indexes far from 0 (snapshots kept relative to them); each change
+    // below flips the answer, so a copy left as it was would give the other one
+    const s = stateFromGenesisFile()
+    withFundingHistory(s)
+    const [btc, eth] = [market(s, 0), market(s, 1)]
+    const sub = longBtc(6000n * USDC)
+    const p = sub.positions.get(0) as Position
+    p.fundingIndex = btc.fundingIndex
+    const id = put(s, sub)
+    const index = buildAtRiskIndex(s)
+    const reported = (change: () => void): string[] => {
+      change()
+      noteChanged(index, s, [id])
+      const found = findLiquidatable(index, s)
+      expect(found).toEqual(scanLiquidatable(s))
+      return found
+    }
+    expect(findLiquidatable(index, s)).toEqual([])
+    // buys 3 BTC more at $60,000 (the Position object edited in place): equity 6,000 < 3% × 240,000 = 7,200
+    expect(
+      reported(() => {
+        p.size = 4n * BTC
+        sub.collateral -= 180_000n * USDC
+      }),
+    ).toEqual([id])
+    // sells them back
+    expect(
+      reported(() => {
+        p.size = BTC
+        sub.collateral += 180_000n * USDC
+      }),
+    ).toEqual([])
+    // an unreported change is not seen: the index decides from its copy (the caller must report every change)
+    market(s, 0).oraclePrice = 5_500_000_000_000n // $55,000: equity 1,000 < 1,650
+    expect(findLiquidatable(index, s)).toEqual([id])
+    sub.collateral += 10_000n * USDC // not reported
+    expect(scanLiquidatable(s)).toEqual([])
+    expect(findLiquidatable(index, s)).toEqual([id])
+    expect(reported(() => {})).toEqual([]) // reported
+    // the BTC position swapped for 20 ETH ($60,000) owing 10,000 USDC of funding since its snapshot: equity
+    // 11,000 − 10,000 = 1,000 < 1,800 (a snapshot read against BTC-USD's base would be ~3.6 × 10^19 off: ~7M
+    // USDC of funding the wrong way)
+    expect(
+      reported(() => {
+        sub.positions.delete(0)
+        sub.collateral = 11_000n * USDC - 60_000n * USDC
+        // owed = size × ΔF / (PPM × qd) = 2 × 10^7 × ΔF / 10^14 = 10^10 units ⇒ ΔF = 5 × 10^16
+        sub.positions.set(1, { size: 20n * BTC, cost: 0n, fundingIndex: eth.fundingIndex - 5n * 10n ** 16n })
+      }),
+    ).toEqual([id])
+    // 2 WETH deposited: +5,400 of margin value, equity 6,400
+    expect(reported(() => sub.assets.set(1, 2n * WETH))).toEqual([])
+    // withdrawn again
+    expect(reported(() => sub.assets.delete(1))).toEqual([id])
+    // funding settled into collateral (−10,000): the same equity, still liquidatable; then 5,000 deposited
+    expect(
+      reported(() => {
+        sub.collateral -= 10_000n * USDC
+        sub.positions.set(1, { size: 20n * BTC, cost: 0n, fundingIndex: eth.fundingIndex })
+      }),
+    ).toEqual([id])
+    expect(
+      reported(() => {
+        sub.collateral += 5000n * USDC
+      }),
+    ).toEqual([])
+  })
+
+  it('a tier boundary: a short whose notional passes 1M USDC as BTC rises from $60,000 to $61,000', () => {
+    // 16.5 BTC short: notional 990,000 (tier 0, 3%: 29,700) → 1,006,500 (tier 1, 6% above the 1M floor:
+    // ceil((1,006,500 × 60,000 − 10^6 × 30,000) / 10^6) = 30,390, where tier 0 alone would ask 30,195).
+    // collateral 1,036,800: equity 46,800 at $60,000, 30,300 at $61,000 — liquidatable only through tier 1
+    const sub = emptySub(addr(0x34))
+    sub.collateral = 1_036_800n * USDC
+    sub.positions.set(0, { size: -16_500_000n, cost: 0n, fundingIndex: 0n })
+    const r = around(sub, (s) => {
+      market(s, 0).oraclePrice = 6_100_000_000_000n
+    })
+    expect(r.before).toEqual([])
+    expect(r.after).toEqual([r.id])
   })
 
   it('rebuilds when handed another state object', () => {
