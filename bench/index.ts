@@ -9,7 +9,7 @@ import { endToEndRows } from './endToEnd.ts'
 import { engineReplayRows } from './engineReplay.ts'
 import type { Row } from './harness.ts'
 import { machine, printTable } from './harness.ts'
-import { liquidationDetectionRows } from './liquidationDetection.ts'
+import { liquidationDetectionRowsInChild } from './liquidationDetection.ts'
 import { matchingRows } from './matching.ts'
 import { memoryRows } from './memory.ts'
 import { propagationRows } from './propagation.ts'
@@ -23,7 +23,7 @@ const rows: Row[] = [
   ...(await endToEndRows()),
   ...engineReplayRows(),
   ...matchingRows(),
-  ...liquidationDetectionRows(),
+  ...liquidationDetectionRowsInChild(),
   ...memoryRows(),
   ...(await stateTreeRows()),
   ...(await propagationRows()),

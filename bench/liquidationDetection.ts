@@ -17,8 +17,10 @@
  * The accounts found are closed out (positions sold at the oracle price) and reported through noteChanged, as
  * the liquidation step would leave them, before the next block. Figures are medians over the blocks. Before
  * timing: the same blocks run on a 20,000-account population (a running node has this code compiled), and a
- * scavenge before each timing keeps the scan's garbage out of the next measurement.
+ * scavenge before each timing keeps the scan's garbage out of the next measurement. The full benchmark runs these
+ * rows in a process of their own (liquidationDetectionRowsInChild, bench/liquidationDetectionChild.ts).
  */
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -213,4 +215,14 @@ function detectionRow(label: string, markets: number[]): Row {
 export function liquidationDetectionRows(): Row[] {
   warmUp()
   return [detectionRow('on BTC-USD', [0]), detectionRow('on both markets', [0, 1])]
+}
+
+/** The same rows measured in a fresh process (bench/liquidationDetectionChild.ts), as the full benchmark runs them. */
+export function liquidationDetectionRowsInChild(): Row[] {
+  const child = join(dirname(fileURLToPath(import.meta.url)), 'liquidationDetectionChild.ts')
+  const out = spawnSync(process.execPath, [child], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const line = out.stdout.trim().split('\n').pop() ?? ''
+  if (out.status !== 0 || !line.startsWith('['))
+    throw new Error(`liquidation detection child failed (${out.status ?? out.signal}): ${out.stderr.slice(-2000)}`)
+  return JSON.parse(line) as Row[]
 }
