@@ -160,7 +160,7 @@ export async function endToEndRows(): Promise<Row[]> {
       opsPerSec: ceiling1.opsPerSec * cores,
     }
     const sustainedNote =
-      `sequencer in its own process (node/cli.ts start), ${CLIENTS} keep-alive clients, batches of ${BATCH}, ` +
+      `sequencer in its own process (node/cli.ts start, pruning every block: --keep-heights 4), ${CLIENTS} keep-alive clients, batches of ${BATCH}, ` +
       `${ACCOUNTS} accounts, 70/25/5 mix; ${n(s.included)} orders in ${s.blocks} blocks whose heads arrived in ` +
       `${(s.ms / 1000).toFixed(1)} s (after ${WARMUP_MS} ms warm-up)${s.ranOut ? ', cut short: the signed orders ran out' : ''}; ` +
       `admitted ${n(s.accepted)}, refused: ${refusals(s.refused)}; ceiling = ${n(ceiling1.opsPerSec)} native ` +

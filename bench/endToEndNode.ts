@@ -3,7 +3,8 @@
  * sequencer`) so the load generator does not share its threads: a temp data dir, a temp genesis (the devnet's
  * plus the bench traders, 1,000,000 USDC each, the engine's per-account order and cancel limits lifted as
  * bench/engineReplay.ts does), the devnet sequencer key in a temp key file, and the RPC rate limits off by
- * flags (a rate of 0): this measures capacity, not policy. `stop()` sends SIGTERM and removes the temp dirs.
+ * flags (a rate of 0): this measures capacity, not policy. It keeps 4 heights provable (`--keep-heights`), so it
+ * prunes as a node that has run past its kept heights does. `stop()` sends SIGTERM and removes the temp dirs.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -14,6 +15,9 @@ import { DEVNET_GENESIS_PATH, devnetKey, SEQUENCER_KEY_INDEX } from '../node/ind
 import { toHex } from '../state/index.ts'
 import { freePort } from './harness.ts'
 import { tempDirs } from './propagationSupport.ts'
+
+/** heights whose state the benchmark's sequencer keeps provable (node default 128), so that it prunes from the 5th block */
+const KEEP_HEIGHTS = 4
 
 export interface SequencerProcess {
   /** http://127.0.0.1:PORT */
@@ -85,6 +89,11 @@ export async function startSequencerProcess(
     '0',
     '--rpc-account-rate',
     '0',
+    // steady state: a node past its kept heights deletes, at every block, the tree records the block that left the
+    // window replaced (about as many records as a block writes). With the default 128 that would start only after
+    // 32 s of full blocks; with 4 every timed block pays it
+    '--keep-heights',
+    String(KEEP_HEIGHTS),
   ]
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
