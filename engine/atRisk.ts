@@ -201,7 +201,8 @@ export function findLiquidatable(index: AtRiskIndex, state: State): string[] {
     checked++
     invalidate(index, slot)
     index.watch.delete(slot)
-    if (isLiquidatable(state, view(index, slot) as Subaccount)) {
+    // decided on the object in hand: its copy was just written from it, so reading that back is the same decision
+    if (isLiquidatable(state, sub)) {
       out.push(slot)
       index.watch.add(slot)
     } else index.fresh.add(slot)
