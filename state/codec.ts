@@ -90,9 +90,10 @@ export class Writer {
     if (v < 0n || v > U256_MAX) throw new CodecError(`u256 out of range: ${v}`)
     this.#ensure(32)
     const at = this.#at
-    // most values (prices, sizes, amounts) fit in the low word: no shifts, no bigints made (~4× faster)
-    if (v <= U64_MAX) this.#buf.fill(0, at, at + 24)
-    else {
+    // most values (prices, sizes, amounts) fit in the low word: no shifts, no bigints made (~4× faster), and the
+    // upper 24 bytes stay as they are: zero, since no byte at or past #at has been written (a new buffer is zeroed
+    // and a grown one copies only the bytes before #at)
+    if (v > U64_MAX) {
       this.#doubleWord(at, v >> 192n)
       this.#doubleWord(at + 8, BigInt.asUintN(64, v >> 128n))
       this.#doubleWord(at + 16, BigInt.asUintN(64, v >> 64n))
