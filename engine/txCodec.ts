@@ -85,8 +85,31 @@ export function readSignedTx(r: Reader): SignedTx {
   return { kind, message, signature: r.fixed(SIGNATURE_BYTES) } as unknown as SignedTx
 }
 
+/** Bytes of each fixed-size field type in the binary form (the module comment's table). */
+const FIELD_BYTES: Record<Exclude<FieldType, 'uint32[]' | 'uint256[]'>, number> = {
+  address: 20,
+  bool: 1,
+  uint8: 1,
+  uint32: 4,
+  uint64: 8,
+  uint256: 32,
+}
+
+/** The exact length of encodeSignedTx(tx), so its Writer is sized once and handed out without a copy. */
+export function encodedTxLength(tx: SignedTx): number {
+  let n = 1 + SIGNATURE_BYTES
+  const message = tx.message as unknown as Record<string, FieldValue>
+  for (const f of EIP712_TYPES[PRIMARY_TYPE[tx.kind]] ?? []) {
+    if (f.type === 'uint32[]') n += 4 + 4 * (message[f.name] as number[]).length
+    else if (f.type === 'uint256[]') n += 4 + 32 * (message[f.name] as bigint[]).length
+    else n += FIELD_BYTES[f.type]
+  }
+  return n
+}
+
 export function encodeSignedTx(tx: SignedTx): Uint8Array {
-  const w = new Writer(160)
+  // an order is 186 bytes: a fixed 160-byte start grew the buffer to 320 and copied it twice
+  const w = new Writer(encodedTxLength(tx))
   writeSignedTx(w, tx)
   return w.finish()
 }

@@ -9,6 +9,7 @@ import {
   blockHash,
   decodeBlock,
   encodeBlock,
+  encodedTxLength,
   encodeHeader,
   encodeSignedTx,
   genesisState,
@@ -300,6 +301,16 @@ describe('block binary form', () => {
     const [h0, h1, h2, h3, h4, h5] = h as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array]
     const expected = inner(inner(inner(h0, h1), inner(h2, h3)), inner(h4, h5))
     expect(block.header.txRoot).toEqual(expected)
+  })
+
+  it('encodedTxLength, the size encodeSignedTx reserves, is the length of each kind from the field table', () => {
+    // by hand: order 1 + 20 + 4 + 4 + 1 + 32 + 32 + 1 + 1 + 1 + 8 + 8 + 8 + 65 = 186,
+    // cancel 1 + 20 + 4 + 4 + 8 + 8 + 65 = 110, cancelAll 1 + 20 + 4 + 4 + 8 + 65 = 102,
+    // report of 2 markets 1 + 20 + 8 + (4 + 2·4) + (4 + 2·32) + 65 = 174, of none 1 + 20 + 8 + 4 + 4 + 65 = 102,
+    // withdraw 1 + 20 + 4 + 20 + 32 + 8 + 65 = 150
+    const txs = sampleBlock().txs
+    expect(txs.map(encodedTxLength)).toEqual([186, 110, 102, 174, 102, 150])
+    expect(txs.map((tx) => encodeSignedTx(tx).length)).toEqual([186, 110, 102, 174, 102, 150])
   })
 
   it('the sequencer path (each transaction encoded once, then copied) gives the same txRoot and the same bytes', () => {
