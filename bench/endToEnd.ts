@@ -101,7 +101,8 @@ function latencyNote(run: LatencyRun): string {
     `admitted ${n(run.accepted / secs)}/s, refused: ${refusals(run.refused)}; ${n(run.latencies.length)} included ` +
     `(${n(run.includedRate)}/s from the first send to the last inclusion)` +
     `${run.missing > 0 ? `, ${n(run.missing)} admitted but not in a block ${DRAIN_MS / 1000} s after the last send` : ''}; ` +
-    `max ${percentile(run.latencies, 100).toFixed(0)} ms`
+    `max ${percentile(run.latencies, 100).toFixed(0)} ms; of which submit → admitted (the batch's answer) ` +
+    `p50 ${percentile(run.admission, 50).toFixed(0)} / p99 ${percentile(run.admission, 99).toFixed(0)} ms`
   )
 }
 

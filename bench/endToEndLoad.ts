@@ -108,6 +108,8 @@ export async function sustain(url: string, batches: readonly Batch[], o: Sustain
 export interface PacedResult extends SendTally {
   /** performance.now() at which each transaction's batch was sent, by hash (noted before the send) */
   submittedAt: Map<string, number>
+  /** performance.now() at which each admitted transaction's batch was answered, by hash */
+  answeredAt: Map<string, number>
   admitted: Set<string>
   /** ms the sender fell behind its schedule at worst (the generator's own lag) */
   maxLagMs: number
@@ -122,6 +124,7 @@ export interface PacedResult extends SendTally {
 export async function paced(url: string, batches: readonly Batch[], tickMs: number): Promise<PacedResult> {
   const tally: SendTally = { accepted: 0, refused: new Map() }
   const submittedAt = new Map<string, number>()
+  const answeredAt = new Map<string, number>()
   const admitted = new Set<string>()
   const inFlight: Promise<void>[] = []
   const start = performance.now()
@@ -135,12 +138,16 @@ export async function paced(url: string, batches: readonly Batch[], tickMs: numb
     for (const hash of batch.hashes) submittedAt.set(hash, sentAt)
     inFlight.push(
       post(url, batch, tally).then((hashes) => {
-        for (const hash of hashes) admitted.add(hash)
+        const answered = performance.now()
+        for (const hash of hashes) {
+          admitted.add(hash)
+          answeredAt.set(hash, answered)
+        }
       }),
     )
   }
   // the schedule's span: batches.length ticks, the last one sent at its start
   const sendMs = performance.now() - start + tickMs
   await Promise.all(inFlight)
-  return { ...tally, submittedAt, admitted, maxLagMs, sendMs }
+  return { ...tally, submittedAt, answeredAt, admitted, maxLagMs, sendMs }
 }

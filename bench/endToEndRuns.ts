@@ -76,6 +76,11 @@ export interface LatencyRun extends SendTally {
   offered: number
   /** submit → head arrival of each admitted and included transaction, ms, ascending */
   latencies: number[]
+  /**
+   * submit → the batch's answer (admission: HTTP, parsing, signature recovery, the engine's checks), ms, ascending,
+   * of the same transactions: the part of `latencies` spent before the mempool
+   */
+  admission: number[]
   /** admitted but not in a block by the end of the drain */
   missing: number
   sendMs: number
@@ -97,22 +102,27 @@ export async function latencyRun(
   const r = await paced(url, batches, tickMs)
   await drained(watcher, 3, drainMs)
   const latencies: number[] = []
+  const admission: number[] = []
   let missing = 0
   let last = start
   for (const hash of r.admitted) {
     const included = at.get(hash)
     if (included === undefined) missing++
     else {
-      latencies.push(included - (r.submittedAt.get(hash) as number))
+      const submitted = r.submittedAt.get(hash) as number
+      latencies.push(included - submitted)
+      admission.push((r.answeredAt.get(hash) as number) - submitted)
       last = Math.max(last, included)
     }
   }
   latencies.sort((a, b) => a - b)
+  admission.sort((a, b) => a - b)
   return {
     accepted: r.accepted,
     refused: r.refused,
     offered,
     latencies,
+    admission,
     missing,
     sendMs: r.sendMs,
     maxLagMs: r.maxLagMs,
