@@ -8,7 +8,8 @@
  *    Issue target: at least 50%.
  * 2. Latency at 10,000 orders/s offered (100 every 10 ms): submit → newHeads arrival, p50 against one block
  *    interval + 20 ms and p99 against three intervals. If the sustained rate is below 10,000/s, the same is
- *    measured again at that rate.
+ *    measured again at that rate. Each latency row's note also gives submit → admitted (the batch's answer), the
+ *    part spent before the mempool (HTTP, parsing, recovery, the engine's checks).
  *
  * Everything is signed and serialized before timing. `PERPD_BENCH_E2E_SECONDS` sets the sustained window
  * (default 10 s; the paced runs last 0.8 of it); `PERPD_BENCH_E2E_CLIENTS` the sustained run's clients (default
