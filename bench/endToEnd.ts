@@ -31,6 +31,7 @@ import { drained, inclusionTimes, latencyRun, refusals, sustainedRun } from './e
 import { signAll } from './endToEndSigner.ts'
 import type { Measurement, Row } from './harness.ts'
 import { measure, percentile, row } from './harness.ts'
+import { cpuPerUnit, threadCpu } from './threadCpu.ts'
 
 const SECONDS = Number(process.env.PERPD_BENCH_E2E_SECONDS ?? 10)
 const ACCOUNTS = 1000
@@ -138,12 +139,27 @@ export async function endToEndRows(): Promise<Row[]> {
     watcher = await watchHeads(node.wsUrl, node.url)
     const at = inclusionTimes(watcher)
     await oracle.fresh()
+    // every thread's CPU over the sustained run (its warm-up included), per order included meanwhile
+    const cpuFrom = performance.now()
+    const nodeCpu0 = threadCpu(node.pid)
+    const ownCpu0 = threadCpu(process.pid)
     const s = await sustainedRun(node.url, sustainedBatches, watcher, at, {
       clients: CLIENTS,
       warmupMs: WARMUP_MS,
       windowMs: SECONDS * 1000,
       backlog: BACKLOG,
     })
+    const nodeCpu1 = threadCpu(node.pid)
+    const ownCpu1 = threadCpu(process.pid)
+    const cpuTo = performance.now()
+    let includedMeanwhile = 0
+    for (const t of at.values()) if (t >= cpuFrom && t <= cpuTo) includedMeanwhile++
+    const nodeSplit = cpuPerUnit(nodeCpu0, nodeCpu1, includedMeanwhile)
+    const cpuNote =
+      nodeSplit === ''
+        ? ''
+        : ` CPU per included order over the run (/proc; ${n(includedMeanwhile)} orders): the node's threads ` +
+          `${nodeSplit}; the load generator's ${cpuPerUnit(ownCpu0, ownCpu1, includedMeanwhile)}.`
     const rate = (s.included * 1000) / s.ms
     await drained(watcher, 6, DRAIN_MS)
     let low: LatencyRun | undefined
@@ -167,7 +183,7 @@ export async function endToEndRows(): Promise<Row[]> {
       `${(s.ms / 1000).toFixed(1)} s (after ${WARMUP_MS} ms warm-up)${s.ranOut ? ', cut short: the signed orders ran out' : ''}; ` +
       `admitted ${n(s.accepted)}, refused: ${refusals(s.refused)}; ceiling = ${n(ceiling1.opsPerSec)} native ` +
       `recoveries/s on one core × ${cores}. Signing ${n(sustainedTxs.length + offeredTxs.length)} orders beforehand ` +
-      `took ${(signMs / 1000).toFixed(1)} s. Node and load generator share the machine's cores.`
+      `took ${(signMs / 1000).toFixed(1)} s. Node and load generator share the machine's cores.${cpuNote}`
     const rows: Row[] = [
       row(
         'end to end: signed orders JSON-RPC → included',
