@@ -5,7 +5,8 @@
  *
  * 1. Sustained: 8 keep-alive clients send batches of 100 as fast as the node takes them; included orders/s
  *    against the machine's signature ceiling (native recoveries/s on one core, measured here, × cores).
- *    Issue target: at least 50%.
+ *    Issue target: at least 50%. On Linux the row's note also splits each included order's CPU by thread, of the
+ *    node and of this process (bench/threadCpu.ts).
  * 2. Latency at 10,000 orders/s offered (100 every 10 ms): submit → newHeads arrival, p50 against one block
  *    interval + 20 ms and p99 against three intervals. If the sustained rate is below 10,000/s, the same is
  *    measured again at that rate. Each latency row's note also gives submit → admitted (the batch's answer), the
