@@ -2,8 +2,11 @@
  * @module A tiny benchmark harness: run a function for at least `minMs` after a warm-up, report ops/s.
  * Each row of the report pairs a measurement with its reference measured in the same run.
  */
+import { spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import { cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 
 export interface Measurement {
@@ -76,6 +79,19 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
+/**
+ * Runs bench/`script` in a fresh Node process (`nodeFlags` before it, `args` after) and returns the JSON of the last
+ * line it prints: for rows whose figures the benchmark's own heap would disturb (memory, liquidation detection).
+ */
+export function runChildJson<T>(script: string, args: string[] = [], nodeFlags: string[] = []): T {
+  const path = join(dirname(fileURLToPath(import.meta.url)), script)
+  const out = spawnSync(process.execPath, [...nodeFlags, path, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const line = out.stdout.trim().split('\n').pop() ?? ''
+  if (out.status !== 0 || !(line.startsWith('{') || line.startsWith('[')))
+    throw new Error(`${script} failed (${out.status ?? out.signal}): ${out.stderr.slice(-2000)}`)
+  return JSON.parse(line) as T
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()

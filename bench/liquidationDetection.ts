@@ -20,7 +20,6 @@
  * scavenge before each timing keeps the scan's garbage out of the next measurement. The full benchmark runs these
  * rows in a process of their own (liquidationDetectionRowsInChild, bench/liquidationDetectionChild.ts).
  */
-import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -44,7 +43,7 @@ import {
 import { assetsMarginValue, positionValue } from '../engine/margin.ts'
 import { setOraclePrice } from '../engine/oracle.ts'
 import type { Measurement, Row } from './harness.ts'
-import { row } from './harness.ts'
+import { row, runChildJson } from './harness.ts'
 
 const ACCOUNTS = 1_000_000
 const BLOCKS = 5
@@ -219,10 +218,5 @@ export function liquidationDetectionRows(): Row[] {
 
 /** The same rows measured in a fresh process (bench/liquidationDetectionChild.ts), as the full benchmark runs them. */
 export function liquidationDetectionRowsInChild(): Row[] {
-  const child = join(dirname(fileURLToPath(import.meta.url)), 'liquidationDetectionChild.ts')
-  const out = spawnSync(process.execPath, [child], { encoding: 'utf8', maxBuffer: 1 << 20 })
-  const line = out.stdout.trim().split('\n').pop() ?? ''
-  if (out.status !== 0 || !line.startsWith('['))
-    throw new Error(`liquidation detection child failed (${out.status ?? out.signal}): ${out.stderr.slice(-2000)}`)
-  return JSON.parse(line) as Row[]
+  return runChildJson<Row[]>('liquidationDetectionChild.ts')
 }

@@ -6,11 +6,8 @@
  * beside the budget (4,096 MB): a ratio ≤ 1 meets it. Accounts: PERPD_BENCH_MEMORY_ACCOUNTS (default
  * 1,000,000; the build takes about 1–2 minutes on the 2-core machine).
  */
-import { spawnSync } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Row } from './harness.ts'
-import { row } from './harness.ts'
+import { row, runChildJson } from './harness.ts'
 
 const BUDGET_MB = 4096
 const MB = 1024 * 1024
@@ -34,15 +31,7 @@ interface ChildReport {
 }
 
 export function runMemoryChild(accounts: number): ChildReport {
-  const child = join(dirname(fileURLToPath(import.meta.url)), 'memoryChild.ts')
-  const out = spawnSync(process.execPath, ['--expose-gc', child, String(accounts)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  })
-  const line = out.stdout.trim().split('\n').pop() ?? ''
-  if (out.status !== 0 || !line.startsWith('{'))
-    throw new Error(`memory child failed (${out.status ?? out.signal}): ${out.stderr.slice(-2000)}`)
-  return JSON.parse(line) as ChildReport
+  return runChildJson<ChildReport>('memoryChild.ts', [String(accounts)], ['--expose-gc'])
 }
 
 export function memoryRows(accounts = Number(process.env.PERPD_BENCH_MEMORY_ACCOUNTS ?? 1_000_000)): Row[] {
