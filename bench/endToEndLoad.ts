@@ -1,15 +1,18 @@
 /**
- * @module The end-to-end load generator: pre-serialized JSON-RPC batches of signed transactions sent over
- * keep-alive HTTP (Node's fetch pools connections per origin), either as fast as the node takes them or paced
- * at an offered rate. Answers are tallied cheaply (a result per admitted transaction; the error reasons are
- * parsed only when a body holds errors) so the generator leaves the cores to the node.
+ * @module The end-to-end load generator: JSON-RPC batches of signed transactions, serialized and UTF-8 encoded
+ * before timing, sent over keep-alive HTTP (node:http, one pooled agent), either as fast as the node takes them
+ * or paced at an offered rate. Answers are tallied cheaply (a result per admitted transaction; the error reasons
+ * are parsed only when a body holds errors) so the generator leaves the cores to the node: it shares them, and
+ * its CPU per order is in the end-to-end row's note.
  */
+import { Agent, request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { WireTx } from './endToEndMix.ts'
 import { batchBody } from './endToEndMix.ts'
 
 export interface Batch {
-  body: string
+  /** the request body, UTF-8 */
+  body: Buffer
   hashes: string[]
 }
 
@@ -17,9 +20,35 @@ export function toBatches(txs: readonly WireTx[], size: number): Batch[] {
   const out: Batch[] = []
   for (let i = 0; i < txs.length; i += size) {
     const part = txs.slice(i, i + size)
-    out.push({ body: batchBody(part), hashes: part.map((t) => t.hash) })
+    out.push({ body: Buffer.from(batchBody(part), 'utf8'), hashes: part.map((t) => t.hash) })
   }
   return out
+}
+
+/**
+ * Connections are kept and reused, as many as requests in flight (the paced run does not wait for answers).
+ * node:http rather than fetch: fetch's streams and the body's encoding at every send cost the generator ~40% more
+ * CPU per order on the cores it shares with the node (bench/NOTES.md, sixth pass).
+ */
+const agent = new Agent({ keepAlive: true })
+const ERROR = Buffer.from('"error"')
+
+/** POSTs `body` to `url`; resolves with the answer's bytes (any status: a JSON-RPC error is a 200 or a 4xx). */
+function postBytes(url: URL, body: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)))
+        res.on('error', reject)
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
 }
 
 export interface SendTally {
@@ -30,14 +59,13 @@ export interface SendTally {
 }
 
 /** Posts one batch; returns the hashes admitted (answers carry the batch position as id). */
-async function post(url: string, batch: Batch, tally: SendTally): Promise<string[]> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: batch.body })
-  const text = await res.text()
-  if (!text.includes('"error"')) {
+async function post(url: URL, batch: Batch, tally: SendTally): Promise<string[]> {
+  const bytes = await postBytes(url, batch.body)
+  if (!bytes.includes(ERROR)) {
     tally.accepted += batch.hashes.length
     return batch.hashes
   }
-  const answers = JSON.parse(text) as {
+  const answers = JSON.parse(bytes.toString('utf8')) as {
     id: number
     result?: unknown
     error?: { code: number; data?: { reason?: string } }
@@ -80,6 +108,7 @@ export interface SustainResult extends SendTally {
  * the mempool never fills and no signed order is wasted on MEMPOOL_FULL.
  */
 export async function sustain(url: string, batches: readonly Batch[], o: SustainOptions): Promise<SustainResult> {
+  const target = new URL(url)
   const tally: SendTally = { accepted: 0, refused: new Map() }
   let next = 0
   const start = performance.now()
@@ -98,7 +127,7 @@ export async function sustain(url: string, batches: readonly Batch[], o: Sustain
         ranOut = true
         return
       }
-      await post(url, batch, tally)
+      await post(target, batch, tally)
     }
   }
   await Promise.all(Array.from({ length: o.clients }, loop))
@@ -122,6 +151,7 @@ export interface PacedResult extends SendTally {
  * for answers: the offered rate is batch size / tickMs whatever the node does.
  */
 export async function paced(url: string, batches: readonly Batch[], tickMs: number): Promise<PacedResult> {
+  const target = new URL(url)
   const tally: SendTally = { accepted: 0, refused: new Map() }
   const submittedAt = new Map<string, number>()
   const answeredAt = new Map<string, number>()
@@ -137,7 +167,7 @@ export async function paced(url: string, batches: readonly Batch[], tickMs: numb
     maxLagMs = Math.max(maxLagMs, sentAt - due)
     for (const hash of batch.hashes) submittedAt.set(hash, sentAt)
     inFlight.push(
-      post(url, batch, tally).then((hashes) => {
+      post(target, batch, tally).then((hashes) => {
         const answered = performance.now()
         for (const hash of hashes) {
           admitted.add(hash)
