@@ -21,7 +21,7 @@ import {
   stateFromLeaves,
 } from '../engine/index.ts'
 import { toJson } from '../rpc/index.ts'
-import type { LeafWrite, TreeNodeWrite } from '../state/index.ts'
+import type { LeafWrite, NodeWrites } from '../state/index.ts'
 import { bytesEqual, EMPTY_ROOT, SparseMerkleTree, toHex } from '../state/index.ts'
 import type { ChainStore, Head } from './chainStore.ts'
 
@@ -32,7 +32,7 @@ export interface ExecutedBlock {
   result: BlockResult
   writes: LeafWrite[]
   /** the state tree's records of this height, written in the same batch */
-  nodeWrites: TreeNodeWrite[]
+  nodeWrites: NodeWrites
   stateRoot: Uint8Array
 }
 
@@ -65,12 +65,12 @@ export function genesisBlock(
   state: State
   leaves: LeafWrite[]
   tree: SparseMerkleTree
-  nodeWrites: TreeNodeWrite[]
+  nodeWrites: NodeWrites
 } {
   const state = genesisState(g)
   const leaves = allLeaves(state)
   const tree = SparseMerkleTree.empty({ keepHeights })
-  const { root, nodeWrites } = tree.commit(0n, leaves)
+  const { root, records: nodeWrites } = tree.commit(0n, leaves)
   const header = genesisHeader(g, root)
   return {
     block: { header, txs: [], signature: new Uint8Array(0) },
@@ -94,8 +94,8 @@ export function executeBlock(
 ): ExecutedBlock {
   const result = applyBlock(state, { txs }, env)
   const writes = leafWrites(state, result.dirty)
-  const { root, nodeWrites } = tree.commit(env.height, writes)
-  return { result, writes, nodeWrites, stateRoot: root }
+  const { root, records } = tree.commit(env.height, writes)
+  return { result, writes, nodeWrites: records, stateRoot: root }
 }
 
 export class Chain {

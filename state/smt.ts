@@ -18,6 +18,8 @@
 import { CodecError } from './codec.ts'
 import { HASH_BYTES } from './hash.ts'
 import type { LeafWrite } from './merkle.ts'
+import type { NodeDelete } from './nodeWrites.ts'
+import { NodeWrites } from './nodeWrites.ts'
 import {
   I_CVER,
   I_F64,
@@ -71,7 +73,10 @@ export interface TreeOptions {
 
 export interface TreeCommit {
   root: Uint8Array
-  nodeWrites: TreeNodeWrite[]
+  /** the node-store writes of the height, walked without an object per record (the node's store) */
+  records: NodeWrites
+  /** the same writes as records (built on first use: tools and tests) */
+  readonly nodeWrites: TreeNodeWrite[]
 }
 
 export const DEFAULT_KEEP_HEIGHTS = 128
@@ -116,7 +121,7 @@ export class SparseMerkleTree {
   /** value records: key offsets in #out (41 bytes each) and the values (the writes' own arrays) */
   #valueKeys: number[] = []
   #values: Uint8Array[] = []
-  #extDeletes: Uint8Array[] = []
+  #extDeletes: NodeDelete[] = []
   #stale = new Sink(0)
   #freedInner: number[] = []
   #freedLeaves: number[] = []
@@ -284,9 +289,15 @@ export class SparseMerkleTree {
       this.#extDeletes.push(heightKey(TREE_RECORD.root, this.#rootHeights.shift() as number))
 
     this.#lastHeight = h
-    const nodeWrites = this.#collect(writesOut)
+    const records = this.#collect(writesOut)
     this.#end()
-    return { root: this.root, nodeWrites }
+    return {
+      root: this.root,
+      records,
+      get nodeWrites() {
+        return records.toArray()
+      },
+    }
   }
 
   /**
@@ -306,7 +317,7 @@ export class SparseMerkleTree {
     })
     const writes = this.#collect([{ key: heightKey(TREE_RECORD.root, this.#lastHeight), value: this.#rootRecord() }])
     this.#end()
-    return writes
+    return writes.toArray()
   }
 
   /** A membership or non-membership proof of `stateKey` against the current root. */
@@ -434,33 +445,24 @@ export class SparseMerkleTree {
     this.#extDeletes = []
   }
 
-  #collect(out: TreeNodeWrite[]): TreeNodeWrite[] {
-    const buf = this.#out.buf
-    const ops = this.#ops
-    for (let i = 0; i < 4 * this.#opCount; i += 4) {
-      const ko = ops[i] as number
-      const vo = ops[i + 2] as number
-      out.push({
-        key: buf.subarray(ko, ko + (ops[i + 1] as number)),
-        value: buf.subarray(vo, vo + (ops[i + 3] as number)),
-      })
-    }
-    const keys = this.#valueKeys
-    for (let i = 0; i < keys.length; i++) {
-      const ko = keys[i] as number
-      out.push({ key: buf.subarray(ko, ko + VALUE_KEY_BYTES), value: this.#values[i] as Uint8Array })
-    }
-    for (const key of this.#extDeletes) out.push({ key, value: null })
-    return out
+  /** The commit's writes: `head`, then the buffers as they are (#end lets go of them, it does not reuse them). */
+  #collect(head: TreeNodeWrite[]): NodeWrites {
+    return new NodeWrites({
+      head,
+      buf: this.#out.buf,
+      ops: this.#ops,
+      opCount: this.#opCount,
+      valueKeys: this.#valueKeys,
+      valueKeyBytes: VALUE_KEY_BYTES,
+      values: this.#values,
+      deletes: this.#extDeletes,
+    })
   }
 
+  /** Deletes every key of a stale list (checked here, walked when the writes are) */
   #deleteListed(keys: Uint8Array): void {
-    let o = 0
-    while (o < keys.length) {
-      const len = staleEntryLength(keys, o)
-      this.#extDeletes.push(keys.subarray(o, o + len))
-      o += len
-    }
+    for (let o = 0; o < keys.length; ) o += staleEntryLength(keys, o)
+    this.#extDeletes.push({ staleList: keys })
   }
 
   // Every function below that returns the ref of a subtree at (depth, position) also leaves that subtree's

@@ -18,8 +18,8 @@ import type { State } from '../../engine/index.ts'
 import { allLeaves, applyBlock, parseGenesis, seededRandom, stateFromLeaves } from '../../engine/index.ts'
 import { executeBlock, genesisBlock } from '../../node/chain.ts'
 import { toJson } from '../../rpc/index.ts'
-import type { SparseMerkleTree, TreeNodeWrite } from '../../state/index.ts'
-import { SparseMerkleTree as Tree, toHex } from '../../state/index.ts'
+import type { NodeWrites, SparseMerkleTree } from '../../state/index.ts'
+import { forEachNodeWrite, SparseMerkleTree as Tree, toHex } from '../../state/index.ts'
 import type { Command } from '../property/engineModel.ts'
 import { ModelDriver, modelGenesis, modelGenesisJson } from '../property/engineModel.ts'
 
@@ -91,12 +91,12 @@ export interface SimOptions {
 
 class RecordStore {
   readonly #records = new Map<string, readonly [Uint8Array, Uint8Array]>()
-  write(writes: readonly TreeNodeWrite[]): void {
-    for (const w of writes) {
-      const k = toHex(w.key)
-      if (w.value === null) this.#records.delete(k)
-      else this.#records.set(k, [w.key, w.value])
-    }
+  write(writes: NodeWrites): void {
+    forEachNodeWrite(writes, (key, value) => {
+      const k = toHex(key)
+      if (value === null) this.#records.delete(k)
+      else this.#records.set(k, [key, value])
+    })
   }
   /** in key order, as LevelDB iterates */
   records(): (readonly [Uint8Array, Uint8Array])[] {

@@ -1,0 +1,86 @@
+/**
+ * @module One tree commit's node-store writes as the commit produced them: records laid out in one byte buffer
+ * (offsets), the leaves' value arrays, and deletions, walked by the store without building an object per record.
+ *
+ * Why not an array of { key, value }: a block of ~2,000 orders writes ~25,000 records and prunes about as many.
+ * As objects with two views each they are held through the block's encoding and its synced write, so about half
+ * of them outlived a young-generation collection, and they were ~22% of the bytes the sequencer's collector
+ * kept (bench/NOTES.md, sixth pass). Here a record is a view made when it is visited, dead right after.
+ */
+import type { TreeNodeWrite } from './smtStore.ts'
+import { staleEntryLength } from './smtStore.ts'
+
+/** A deletion: one key, or every key of a stale list (its entries are visited one by one). */
+export type NodeDelete = Uint8Array | { readonly staleList: Uint8Array }
+
+export interface NodeWritesParts {
+  /** written first, in order (the root record, the stale list record) */
+  head: readonly TreeNodeWrite[]
+  buf: Uint8Array
+  /** node records: (key offset, key length, value offset, value length) in `buf`, `opCount` of them */
+  ops: Int32Array
+  opCount: number
+  /** value records: key offset (VALUE_KEY_BYTES long) in `buf`, and its value */
+  valueKeys: readonly number[]
+  valueKeyBytes: number
+  values: readonly Uint8Array[]
+  deletes: readonly NodeDelete[]
+}
+
+/** Visits a write; `value` null deletes `key`. The views share the commit's buffers, which nothing reuses. */
+export type NodeWriteVisitor = (key: Uint8Array, value: Uint8Array | null) => void
+
+export class NodeWrites {
+  readonly #p: NodeWritesParts
+  #array: TreeNodeWrite[] | undefined
+
+  constructor(parts: NodeWritesParts) {
+    this.#p = parts
+  }
+
+  /** Every write in the store's order: head, node records, value records, deletions. */
+  forEach(visit: NodeWriteVisitor): void {
+    const p = this.#p
+    for (const w of p.head) visit(w.key, w.value)
+    const { buf, ops } = p
+    for (let i = 0; i < 4 * p.opCount; i += 4) {
+      const ko = ops[i] as number
+      const vo = ops[i + 2] as number
+      visit(buf.subarray(ko, ko + (ops[i + 1] as number)), buf.subarray(vo, vo + (ops[i + 3] as number)))
+    }
+    for (let i = 0; i < p.valueKeys.length; i++) {
+      const ko = p.valueKeys[i] as number
+      visit(buf.subarray(ko, ko + p.valueKeyBytes), p.values[i] as Uint8Array)
+    }
+    for (const d of p.deletes) {
+      if (d instanceof Uint8Array) {
+        visit(d, null)
+        continue
+      }
+      const keys = d.staleList
+      for (let o = 0; o < keys.length; ) {
+        const len = staleEntryLength(keys, o)
+        visit(keys.subarray(o, o + len), null)
+        o += len
+      }
+    }
+  }
+
+  /** The writes as { key, value } records (built once, on first use: tools and tests). */
+  toArray(): TreeNodeWrite[] {
+    if (this.#array === undefined) {
+      const out: TreeNodeWrite[] = []
+      this.forEach((key, value) => {
+        out.push({ key, value })
+      })
+      this.#array = out
+    }
+    return this.#array
+  }
+}
+
+/** Visits writes given either way (a commit's NodeWrites, or records such as a snapshot's full tree). */
+export function forEachNodeWrite(writes: NodeWrites | readonly TreeNodeWrite[], visit: NodeWriteVisitor): void {
+  if (writes instanceof NodeWrites) writes.forEach(visit)
+  else for (const w of writes) visit(w.key, w.value)
+}
