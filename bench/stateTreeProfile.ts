@@ -23,7 +23,9 @@ let height = 0n
 let writes = 0
 const m = await measureBlocks('SMT commit', blocks as LeafWrite[][], (w) => {
   height += 1n
-  writes += smt.commit(height, w).nodeWrites.length
+  smt.commit(height, w).records.forEach(() => {
+    writes++
+  })
 })
 console.log(
   `${leaves} leaves, ${dirty} dirty/block, ${count} blocks: median ${m.medianMs.toFixed(2)} ms CPU ` +
