@@ -18,6 +18,8 @@ import {
   TREE_PAGE_LEVELS,
   TreeUnavailableError,
   toHex,
+  treeRootKey,
+  treeStaleKey,
   verifyProof,
 } from '../../state/index.ts'
 
@@ -313,6 +315,59 @@ describe('proofs at older heights and pruning', () => {
     expect(rootKeys).toHaveLength(keep)
     const staleKeys = [...store.keys()].filter((k) => k.startsWith('0x03')).map((k) => Number(unhex(k).at(-1)))
     expect(staleKeys.every((h) => h >= 23)).toBe(true)
+  })
+
+  it('the store walk deletes, keepHeights later, exactly the keys a height listed as stale, and its list', () => {
+    // the stale list split by the layout (state/smtStore.ts), not by the tree's code: a node key is 0x01 ‖ version
+    // u64 ‖ depth u16 ‖ ceil(depth / 8) path bytes, a value key 0x04 ‖ path (32) ‖ version u64
+    const split = (list: Uint8Array): string[] => {
+      const keys: string[] = []
+      for (let o = 0; o < list.length; ) {
+        const len =
+          list[o] === 0x04 ? 41 : 11 + Math.ceil((((list[o + 9] as number) << 8) | (list[o + 10] as number)) / 8)
+        keys.push(toHex(list.subarray(o, o + len)))
+        o += len
+      }
+      return keys
+    }
+    const keep = 2
+    const tree = SparseMerkleTree.empty({ keepHeights: keep })
+    const lists = new Map<bigint, string[]>()
+    let listed = 0
+    for (let h = 1n; h <= 8n; h++) {
+      const writes: LeafWrite[] = Array.from({ length: 10 }, (_, i) => ({
+        key: enc(`k${(Number(h) * 7 + i * 3) % 23}`),
+        value: i % 4 === 3 ? null : enc(`${h}/${i}`),
+      }))
+      const commit = tree.commit(h, writes)
+      const puts = new Map<string, Uint8Array>()
+      const dels: string[] = []
+      commit.records.forEach((key, value) => {
+        if (value === null) dels.push(toHex(key))
+        else puts.set(toHex(key), value.slice())
+      })
+      const listKey = toHex(treeStaleKey(h))
+      const list = puts.get(listKey)
+      if (list !== undefined) lists.set(h, split(list))
+      // what left the tree at h − 1 was last needed by the tree of h − 2, the oldest kept until h
+      const due = lists.get(h - BigInt(keep) + 1n) ?? []
+      listed += due.length
+      const expected = [...due]
+      if (lists.has(h - BigInt(keep) + 1n)) expected.push(toHex(treeStaleKey(h - BigInt(keep) + 1n)))
+      if (h > BigInt(keep)) expected.push(toHex(treeRootKey(h - BigInt(keep))))
+      expect(dels.sort()).toEqual(expected.sort())
+      // the walk and the array of records agree, record for record
+      expect(commit.nodeWrites.map((w) => [toHex(w.key), w.value === null ? null : toHex(w.value)])).toEqual(
+        (() => {
+          const out: [string, string | null][] = []
+          commit.records.forEach((key, value) => {
+            out.push([toHex(key), value === null ? null : toHex(value)])
+          })
+          return out
+        })(),
+      )
+    }
+    expect(listed).toBeGreaterThan(20)
   })
 
   it('keepHeights 1 keeps only the current tree', async () => {
