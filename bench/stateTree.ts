@@ -136,7 +136,9 @@ async function smtPhase(n: number, blocks: LeafWrite[][][], extra: Row[]): Promi
   if (n <= 200_000) {
     // proofs at an older height come from the node store (an in-memory key-value map here)
     const store = new Map<string, Uint8Array>()
-    for (const w of smt.fullNodeWrites()) if (w.value !== null) store.set(toHex(w.key), w.value)
+    smt.fullNodeWrites().forEach((key, value) => {
+      if (value !== null) store.set(toHex(key), value)
+    })
     const read = async (key: Uint8Array): Promise<Uint8Array | undefined> => store.get(toHex(key))
     const at = await measureAsync('SMT proveLeafAt (node store)', keys.length, async () => {
       for (const k of keys) await proveLeafAt(read, 0n, k)

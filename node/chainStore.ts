@@ -11,8 +11,8 @@
  */
 import { Level } from 'level'
 import { HEADER_BYTES } from '../engine/index.ts'
-import type { LeafWrite, NodeWrites, TreeNodeWrite } from '../state/index.ts'
-import { bytesEqual, forEachNodeWrite, keccak256, Reader, TREE_RECORD, Writer } from '../state/index.ts'
+import type { LeafWrite, NodeWrites } from '../state/index.ts'
+import { bytesEqual, keccak256, Reader, TREE_RECORD, Writer } from '../state/index.ts'
 import {
   alarmClearedKey,
   baseKey,
@@ -48,7 +48,7 @@ export interface HeightCommit {
   txHashes: readonly Uint8Array[]
   leaves: readonly LeafWrite[]
   /** the state tree's node records written (or deleted, value null) at this height */
-  treeNodes: NodeWrites | readonly TreeNodeWrite[]
+  treeNodes: NodeWrites
   /** only when importing a snapshot into an empty store: the chain identity and where history starts */
   imported?: { genesisHash: Uint8Array }
 }
@@ -224,7 +224,7 @@ export class ChainStore {
         if (leaf.value === null) batch.del(leafDbKey(leaf.key))
         else batch.put(leafDbKey(leaf.key), leaf.value)
       }
-      forEachNodeWrite(c.treeNodes, (key, value) => {
+      c.treeNodes.forEach((key, value) => {
         if (value === null) batch.del(treeDbKey(key))
         else batch.put(treeDbKey(key), value)
       })

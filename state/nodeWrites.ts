@@ -8,7 +8,7 @@
  * kept (bench/NOTES.md, sixth pass). Here a record is a view made when it is visited, dead right after.
  */
 import type { TreeNodeWrite } from './smtStore.ts'
-import { staleEntryLength } from './smtStore.ts'
+import { staleEntryLength, VALUE_KEY_BYTES } from './smtStore.ts'
 
 /** A deletion: one key, or every key of a stale list (its entries are visited one by one). */
 export type NodeDelete = Uint8Array | { readonly staleList: Uint8Array }
@@ -22,7 +22,6 @@ export interface NodeWritesParts {
   opCount: number
   /** value records: key offset (VALUE_KEY_BYTES long) in `buf`, and its value */
   valueKeys: readonly number[]
-  valueKeyBytes: number
   values: readonly Uint8Array[]
   deletes: readonly NodeDelete[]
 }
@@ -50,7 +49,7 @@ export class NodeWrites {
     }
     for (let i = 0; i < p.valueKeys.length; i++) {
       const ko = p.valueKeys[i] as number
-      visit(buf.subarray(ko, ko + p.valueKeyBytes), p.values[i] as Uint8Array)
+      visit(buf.subarray(ko, ko + VALUE_KEY_BYTES), p.values[i] as Uint8Array)
     }
     for (const d of p.deletes) {
       if (d instanceof Uint8Array) {
@@ -77,10 +76,4 @@ export class NodeWrites {
     }
     return this.#array
   }
-}
-
-/** Visits writes given either way (a commit's NodeWrites, or records such as a snapshot's full tree). */
-export function forEachNodeWrite(writes: NodeWrites | readonly TreeNodeWrite[], visit: NodeWriteVisitor): void {
-  if (writes instanceof NodeWrites) writes.forEach(visit)
-  else for (const w of writes) visit(w.key, w.value)
 }

@@ -195,8 +195,13 @@ export class SparseMerkleTree {
       else if (tag === TREE_RECORD.value && key.length === VALUE_KEY_BYTES) continue
       else if ((tag === TREE_RECORD.root || tag === TREE_RECORD.stale) && key.length === 9) {
         const at = getU64(key, 1)
-        if (tag === TREE_RECORD.stale) stale.push({ height: at, keys: value })
-        else {
+        if (tag === TREE_RECORD.stale) {
+          // checked here, once: a commit walks a list only when the list's height is pruned (state/nodeWrites.ts)
+          let o = 0
+          while (o < value.length) o += staleEntryLength(value, o)
+          if (o !== value.length) throw new CodecError(`stale list of height ${at} ends inside a key`)
+          stale.push({ height: at, keys: value })
+        } else {
           roots.push(at)
           if (at === h) rootValue = value
         }
@@ -304,7 +309,7 @@ export class SparseMerkleTree {
    * Every record of the current tree: live nodes at their versions, the leaves' values and the root record of
    * its height. Only for a tree made by `fromLeaves` before its first commit (it alone still holds the values).
    */
-  fullNodeWrites(): TreeNodeWrite[] {
+  fullNodeWrites(): NodeWrites {
     if (this.#lastHeight < 0) throw new RangeError('an empty tree that was never committed has no records')
     const seed = this.#seed
     if (seed === undefined)
@@ -317,7 +322,7 @@ export class SparseMerkleTree {
     })
     const writes = this.#collect([{ key: heightKey(TREE_RECORD.root, this.#lastHeight), value: this.#rootRecord() }])
     this.#end()
-    return writes.toArray()
+    return writes
   }
 
   /** A membership or non-membership proof of `stateKey` against the current root. */
@@ -453,15 +458,13 @@ export class SparseMerkleTree {
       ops: this.#ops,
       opCount: this.#opCount,
       valueKeys: this.#valueKeys,
-      valueKeyBytes: VALUE_KEY_BYTES,
       values: this.#values,
       deletes: this.#extDeletes,
     })
   }
 
-  /** Deletes every key of a stale list (checked here, walked when the writes are) */
+  /** Deletes every key of a stale list (walked with the writes; lists loaded from a store were checked then) */
   #deleteListed(keys: Uint8Array): void {
-    for (let o = 0; o < keys.length; ) o += staleEntryLength(keys, o)
     this.#extDeletes.push({ staleList: keys })
   }
 

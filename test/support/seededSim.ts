@@ -19,7 +19,7 @@ import { allLeaves, applyBlock, parseGenesis, seededRandom, stateFromLeaves } fr
 import { executeBlock, genesisBlock } from '../../node/chain.ts'
 import { toJson } from '../../rpc/index.ts'
 import type { NodeWrites, SparseMerkleTree } from '../../state/index.ts'
-import { forEachNodeWrite, SparseMerkleTree as Tree, toHex } from '../../state/index.ts'
+import { SparseMerkleTree as Tree, toHex } from '../../state/index.ts'
 import type { Command } from '../property/engineModel.ts'
 import { ModelDriver, modelGenesis, modelGenesisJson } from '../property/engineModel.ts'
 
@@ -92,7 +92,7 @@ export interface SimOptions {
 class RecordStore {
   readonly #records = new Map<string, readonly [Uint8Array, Uint8Array]>()
   write(writes: NodeWrites): void {
-    forEachNodeWrite(writes, (key, value) => {
+    writes.forEach((key, value) => {
       const k = toHex(key)
       if (value === null) this.#records.delete(k)
       else this.#records.set(k, [key, value])

@@ -295,11 +295,36 @@ describe('sparse Merkle tree: order independence and rebuilds', () => {
     expect(() => SparseMerkleTree.fromNodeRecords(old, 1n)).toThrow(/older layout/)
   })
 
+  it('refuses, when the store is loaded, a stale list that is not a run of node and value keys', () => {
+    const t = SparseMerkleTree.empty({ keepHeights: 8 })
+    const store = new Map<string, Uint8Array>()
+    for (let h = 1n; h <= 3n; h++)
+      applyStore(store, t.commit(h, [{ key: enc(`s${h % 2n}`), value: enc(`${h}`) }]).nodeWrites)
+    const lists = records(store).filter(([k]) => k[0] === 0x03)
+    expect(lists.length).toBeGreaterThan(0)
+    const spoilLists = (change: (list: Uint8Array) => Uint8Array): [Uint8Array, Uint8Array][] =>
+      records(store).map(([k, v]) => [k, k[0] === 0x03 ? change(v.slice()) : v])
+    expect(() => SparseMerkleTree.fromNodeRecords(records(store), 3n)).not.toThrow()
+    // an entry whose first byte is neither 0x01 (node key) nor 0x04 (value key)
+    expect(() =>
+      SparseMerkleTree.fromNodeRecords(
+        spoilLists((l) => {
+          l[0] = 0x07
+          return l
+        }),
+        3n,
+      ),
+    ).toThrow(/bad stale list entry/)
+    // a value key's first byte after the last entry, its other 40 bytes missing
+    const cut = (l: Uint8Array): Uint8Array => Uint8Array.of(...l, 0x04)
+    expect(() => SparseMerkleTree.fromNodeRecords(spoilLists(cut), 3n)).toThrow(/ends inside a key/)
+  })
+
   it('fullNodeWrites of a fromLeaves tree is a node store the tree can be restored from, values included', async () => {
     const leaves = Array.from({ length: 50 }, (_, i) => [enc(`f${i}`), enc(`${i}`)] as const)
     const t = SparseMerkleTree.fromLeaves(leaves, 7n)
     const store = new Map<string, Uint8Array>()
-    applyStore(store, t.fullNodeWrites())
+    applyStore(store, t.fullNodeWrites().toArray())
     expect(SparseMerkleTree.fromNodeRecords(records(store), 7n).root).toEqual(t.root)
     const read = async (k: Uint8Array): Promise<Uint8Array | undefined> => store.get(toHex(k))
     for (const [key, value] of leaves) expect((await proveLeafAt(read, 7n, key)).value).toEqual(value)
