@@ -317,7 +317,7 @@ describe('proofs at older heights and pruning', () => {
     expect(staleKeys.every((h) => h >= 23)).toBe(true)
   })
 
-  it('the store walk deletes, keepHeights later, exactly the keys a height listed as stale, and its list', () => {
+  it('the store walk deletes, keepHeights later, exactly the keys a height listed as stale, its list and its root', () => {
     // the stale list split by the layout (state/smtStore.ts), not by the tree's code: a node key is 0x01 ‖ version
     // u64 ‖ depth u16 ‖ ceil(depth / 8) path bytes, a value key 0x04 ‖ path (32) ‖ version u64
     const split = (list: Uint8Array): string[] => {
@@ -356,16 +356,6 @@ describe('proofs at older heights and pruning', () => {
       if (lists.has(h - BigInt(keep) + 1n)) expected.push(toHex(treeStaleKey(h - BigInt(keep) + 1n)))
       if (h > BigInt(keep)) expected.push(toHex(treeRootKey(h - BigInt(keep))))
       expect(dels.sort()).toEqual(expected.sort())
-      // the walk and the array of records agree, record for record
-      expect(commit.nodeWrites.map((w) => [toHex(w.key), w.value === null ? null : toHex(w.value)])).toEqual(
-        (() => {
-          const out: [string, string | null][] = []
-          commit.records.forEach((key, value) => {
-            out.push([toHex(key), value === null ? null : toHex(value)])
-          })
-          return out
-        })(),
-      )
     }
     expect(listed).toBeGreaterThan(20)
   })
