@@ -78,7 +78,6 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i] as number
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
 /**
  * Runs bench/`script` in a fresh Node process (`nodeFlags` before it, `args` after) and returns the JSON of the last
  * line it prints: for rows whose figures the benchmark's own heap would disturb (memory, liquidation detection).
@@ -92,6 +91,7 @@ export function runChildJson<T>(script: string, args: string[] = [], nodeFlags: 
   return JSON.parse(line) as T
 }
 
+/** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
