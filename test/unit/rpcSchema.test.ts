@@ -58,6 +58,21 @@ describe('validator keywords', () => {
     expect(ok(s, ['a', 'b', 'c', 'd'])).toBe(false)
     expect(validate({ type: 'object', properties: { xs: s } }, { xs: ['a', 7] }, SCHEMA_TABLE)?.path).toEqual(['xs', 1])
   })
+  it('the path names only the way down to the violation, not the siblings checked before it', () => {
+    const point: JsonSchema = {
+      type: 'object',
+      properties: { x: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } },
+      additionalProperties: false,
+    }
+    const s: JsonSchema = { type: 'object', properties: { a: point, b: point } }
+    const bad = (value: unknown): unknown => validate(s, value, SCHEMA_TABLE)
+    expect(bad({ a: { x: 1, tags: ['p', 'q'] }, b: { x: 'two' } })).toMatchObject({ path: ['b', 'x'], keyword: 'type' })
+    expect(bad({ a: { tags: ['p'] }, b: { x: 2, tags: ['r', 3] } })).toMatchObject({ path: ['b', 'tags', 1] })
+    expect(bad({ a: { x: 1 }, b: { x: 2, y: 0 } })).toMatchObject({ path: ['b', 'y'], keyword: 'unknown' })
+    // the same walk again: nothing of the first call's path is left over
+    expect(bad({ b: { tags: [null] } })).toMatchObject({ path: ['b', 'tags', 0] })
+    expect(validate(s, { a: {} }, SCHEMA_TABLE)).toBeUndefined()
+  })
   it('a value nested far deeper than the schema costs only the schema depth', () => {
     let deep: unknown = 1
     for (let i = 0; i < 100_000; i++) deep = [deep]
