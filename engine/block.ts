@@ -5,7 +5,7 @@
  * txRoot    = merkleRoot(keccak256(encodeSignedTx(tx)) for each tx in block order).
  * stateRoot = the state's Merkle root after applying the block.
  */
-import { fromHex, keccak256, merkleRoot, Reader, toHex, Writer } from '../state/index.ts'
+import { fromHex, keccak256, merkleRootOfItems, Reader, toHex, Writer } from '../state/index.ts'
 import type { Address } from './messages.ts'
 import type { SignedTx } from './txCodec.ts'
 import { encodeSignedTx, readSignedTx, SIGNATURE_BYTES, writeSignedTx } from './txCodec.ts'
@@ -65,7 +65,7 @@ export function txRoot(txs: readonly SignedTx[]): Uint8Array {
 
 /** txRoot from the transactions' canonical encodings (encodeSignedTx), for a caller that has them already. */
 export function txRootOfEncoded(encoded: readonly Uint8Array[]): Uint8Array {
-  return merkleRoot(encoded.map(keccak256))
+  return merkleRootOfItems(encoded)
 }
 
 /**

@@ -18,7 +18,7 @@ export {
   withdrawalKey,
 } from './keys.ts'
 export type { LeafWrite } from './merkle.ts'
-export { EMPTY_ROOT, leafHash, MerkleState, merkleRoot } from './merkle.ts'
+export { EMPTY_ROOT, leafHash, MerkleState, merkleRoot, merkleRootOfItems } from './merkle.ts'
 export type { NodeWriteVisitor } from './nodeWrites.ts'
 export { NodeWrites } from './nodeWrites.ts'
 export type { TreeCommit, TreeOptions } from './smt.ts'

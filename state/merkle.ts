@@ -11,6 +11,7 @@
  */
 import { Writer } from './codec.ts'
 import { concatBytes, HASH_BYTES, keccak256, toHex } from './hash.ts'
+import { wasmKeccakInto, wasmNodeInto } from './keccakWasm.ts'
 
 export interface LeafWrite {
   key: Uint8Array
@@ -20,7 +21,8 @@ export interface LeafWrite {
 
 export const EMPTY_ROOT: Uint8Array = new Uint8Array(HASH_BYTES)
 const LEAF = Uint8Array.of(0)
-const INNER = Uint8Array.of(1)
+const INNER_TAG = 0x01
+const INNER = Uint8Array.of(INNER_TAG)
 
 export function leafHash(key: Uint8Array, value: Uint8Array): Uint8Array {
   return keccak256(concatBytes(LEAF, new Writer(4).u32(key.length).finish(), key, keccak256(value)))
@@ -39,6 +41,28 @@ export function merkleRoot(sortedLeafHashes: Uint8Array[]): Uint8Array {
     level = next
   }
   return level[0] as Uint8Array
+}
+
+/**
+ * `merkleRoot(items.map(keccak256))` (a block's txRoot) without an array per level or a 65-byte concatenation per
+ * inner node: the items' hashes are written side by side into one buffer, and each level is hashed in place, node
+ * i of the next level from nodes 2i and 2i + 1 and written over node i (both inputs are copied into the hasher
+ * before the output is written, and node i is not read again). An odd last node is carried up by a copy. Same
+ * bytes as merkleRoot; ~1.7 ms less per 2,000-transaction block (bench/NOTES.md, seventh pass).
+ */
+export function merkleRootOfItems(items: readonly Uint8Array[]): Uint8Array {
+  let n = items.length
+  if (n === 0) return EMPTY_ROOT
+  const flat = new Uint8Array(HASH_BYTES * n)
+  for (let i = 0; i < n; i++) wasmKeccakInto(items[i] as Uint8Array, flat, HASH_BYTES * i)
+  while (n > 1) {
+    const pairs = n >> 1
+    for (let i = 0; i < pairs; i++)
+      wasmNodeInto(INNER_TAG, flat, 2 * HASH_BYTES * i, flat, (2 * i + 1) * HASH_BYTES, flat, HASH_BYTES * i)
+    if (n % 2 === 1) flat.copyWithin(HASH_BYTES * pairs, HASH_BYTES * (n - 1), HASH_BYTES * n)
+    n = pairs + (n % 2)
+  }
+  return flat.slice(0, HASH_BYTES)
 }
 
 /** All leaves' hashes, keyed by the key's hex; the order of keys is their byte order (hex sorts the same). */

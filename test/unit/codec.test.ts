@@ -27,6 +27,7 @@ import {
   leafHash,
   MerkleState,
   merkleRoot,
+  merkleRootOfItems,
   Reader,
   toHex,
   Writer,
@@ -350,6 +351,17 @@ describe('Merkle root', () => {
     expect(merkleRoot([l0, l1, l2])).toEqual(myInner(myInner(l0, l1), l2))
     // level 1 = [H01, H23, l4]; level 2 = [H(H01,H23), l4]; root = H(H0123, l4)
     expect(merkleRoot([l0, l1, l2, l3, l4])).toEqual(myInner(myInner(myInner(l0, l1), myInner(l2, l3)), l4))
+  })
+
+  it("merkleRootOfItems is the root over each item's keccak256, for every count from 0 to 70 and 2,001", () => {
+    // items of varied lengths (0 to 400 bytes: one and several keccak blocks)
+    const items = Array.from({ length: 2001 }, (_, i) => new Uint8Array((i * 37) % 401).fill(i & 0xff))
+    const reference = (n: number): Uint8Array => merkleRoot(items.slice(0, n).map(keccak256))
+    for (let n = 0; n <= 70; n++) expect(merkleRootOfItems(items.slice(0, n)), `${n} items`).toEqual(reference(n))
+    expect(merkleRootOfItems(items)).toEqual(reference(items.length))
+    // by hand for three: level 1 = [H(h0, h1), h2]
+    const h = items.slice(0, 3).map(keccak256) as [Uint8Array, Uint8Array, Uint8Array]
+    expect(merkleRootOfItems(items.slice(0, 3))).toEqual(myInner(myInner(h[0], h[1]), h[2]))
   })
 
   it('MerkleState sorts by key, replaces on rewrite and deletes on null', () => {
