@@ -21,40 +21,34 @@ export interface LeafWrite {
 
 export const EMPTY_ROOT: Uint8Array = new Uint8Array(HASH_BYTES)
 const LEAF = Uint8Array.of(0)
+/** the domain byte of an inner node */
 const INNER_TAG = 0x01
-const INNER = Uint8Array.of(INNER_TAG)
 
 export function leafHash(key: Uint8Array, value: Uint8Array): Uint8Array {
   return keccak256(concatBytes(LEAF, new Writer(4).u32(key.length).finish(), key, keccak256(value)))
 }
 
-export function merkleRoot(sortedLeafHashes: Uint8Array[]): Uint8Array {
-  if (sortedLeafHashes.length === 0) return EMPTY_ROOT
-  let level = sortedLeafHashes
-  while (level.length > 1) {
-    const next: Uint8Array[] = []
-    for (let i = 0; i < level.length; i += 2) {
-      const left = level[i] as Uint8Array
-      const right = level[i + 1]
-      next.push(right === undefined ? left : keccak256(concatBytes(INNER, left, right)))
-    }
-    level = next
-  }
-  return level[0] as Uint8Array
+export function merkleRoot(sortedLeafHashes: readonly Uint8Array[]): Uint8Array {
+  const flat = new Uint8Array(HASH_BYTES * sortedLeafHashes.length)
+  for (const [i, h] of sortedLeafHashes.entries()) flat.set(h, HASH_BYTES * i)
+  return rootInPlace(flat, sortedLeafHashes.length)
+}
+
+/** `merkleRoot(items.map(keccak256))` (a block's txRoot), the items hashed straight into the walk's buffer. */
+export function merkleRootOfItems(items: readonly Uint8Array[]): Uint8Array {
+  const flat = new Uint8Array(HASH_BYTES * items.length)
+  for (let i = 0; i < items.length; i++) wasmKeccakInto(items[i] as Uint8Array, flat, HASH_BYTES * i)
+  return rootInPlace(flat, items.length)
 }
 
 /**
- * `merkleRoot(items.map(keccak256))` (a block's txRoot) without an array per level or a 65-byte concatenation per
- * inner node: the items' hashes are written side by side into one buffer, and each level is hashed in place, node
- * i of the next level from nodes 2i and 2i + 1 and written over node i (both inputs are copied into the hasher
- * before the output is written, and node i is not read again). An odd last node is carried up by a copy. Same
- * bytes as merkleRoot; ~1.7 ms less per 2,000-transaction block (bench/NOTES.md, seventh pass).
+ * The root over the `n` hashes side by side in `flat`, hashed level by level in place: node i of the next level
+ * from nodes 2i and 2i + 1, written over node i (both inputs are copied into the hasher before the output is
+ * written, and node i is not read again); an odd last node is carried up by a copy. No array per level and no
+ * 65-byte concatenation per inner node: ~1.7 ms less per 2,000-transaction block (bench/NOTES.md, seventh pass).
  */
-export function merkleRootOfItems(items: readonly Uint8Array[]): Uint8Array {
-  let n = items.length
+function rootInPlace(flat: Uint8Array, n: number): Uint8Array {
   if (n === 0) return EMPTY_ROOT
-  const flat = new Uint8Array(HASH_BYTES * n)
-  for (let i = 0; i < n; i++) wasmKeccakInto(items[i] as Uint8Array, flat, HASH_BYTES * i)
   while (n > 1) {
     const pairs = n >> 1
     for (let i = 0; i < pairs; i++)
