@@ -10,8 +10,10 @@
  *   length to every request on a quiet node.
  * - `prefetch`: a JSON-RPC batch runs its calls one after another (rpc/dispatch.ts), so the batcher would see
  *   them one at a time. The dispatcher hands the batch over before it runs; every well-formed
- *   perp_sendTransaction in it is decoded, hashed and its recovery queued at once. Each call later `take`s its
- *   own result. Admission itself (state checks, mempool) still runs call by call, in the batch's order.
+ *   perp_sendTransaction in it is decoded, hashed and queued at once, the window as one group (one promise for
+ *   the group, none per transaction). Each call later `take`s its own record and `settle`s it: at once when
+ *   the group is back, else after it. Admission itself (state checks, mempool) still runs call by call, in the
+ *   batch's order.
  *
  * Only the signer is computed ahead, a pure function of the request: errors and their order are unchanged.
  */
@@ -26,10 +28,24 @@ import type { VerifiedSignedTx } from './verify.ts'
 /** Recoveries gathered before a flush even within one turn: one pool batch of this many is ~9 ms of work on 2 cores. */
 export const MAX_GATHER = 256
 
+/**
+ * A transaction decoded, hashed and queued for recovery ahead of its call. Its signer is `group.results[index]`
+ * once the group's recovery is back: one promise per prefetched window, not one per transaction, so what an
+ * order holds while it waits for the workers is this record and not a chain of promises and async frames
+ * (bench/NOTES.md, eighth pass).
+ */
 export interface Prefetched {
   signed: SignedTx
-  /** rejects with the SignatureError that verifySignedTx would throw */
-  verified: Promise<VerifiedSignedTx>
+  /** the EIP-712 digest: the transaction's hash */
+  digest: Uint8Array
+  group: RecoveryGroup
+  index: number
+}
+
+/** The recovery of one prefetched window: `results` is set (in item order) when `done` resolves. */
+export interface RecoveryGroup {
+  results: RecoveryResult[] | undefined
+  done: Promise<void>
 }
 
 export interface AdmissionSignatures {
@@ -39,15 +55,19 @@ export interface AdmissionSignatures {
   take(kind: string, message: unknown, signature: string): Prefetched | undefined
   /** a decoded user transaction, verified as verifySignedTx does (SignatureError on a bad signature) */
   verify(signed: SignedTx): Promise<VerifiedSignedTx>
+  /** a prefetched transaction, verified as verify() does, without waiting when its group is back already */
+  settle(p: Prefetched): VerifiedSignedTx | Promise<VerifiedSignedTx>
 }
 
 interface Waiting {
-  item: RecoveryItem
-  resolve: (r: RecoveryResult) => void
+  items: readonly RecoveryItem[]
+  resolve: (r: RecoveryResult[]) => void
 }
 
 export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8Array): AdmissionSignatures {
   let waiting: Waiting[] = []
+  /** items in `waiting`, all groups together */
+  let gathered = 0
   let scheduled = false
   /** the last flush's delivery: results are handed out in the order recoveries were asked for, across flushes */
   let delivered: Promise<void> = Promise.resolve()
@@ -58,18 +78,26 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
     scheduled = false
     const batch = waiting
     waiting = []
+    gathered = 0
     if (batch.length === 0) return
+    const items = batch.length === 1 ? (batch[0] as Waiting).items : batch.flatMap((w) => w.items)
     // a small batch recovered inline must not overtake a large one still in the workers
-    const recovered = pool.recoverMany(batch.map((w) => w.item)).catch(() => batch.map((w) => recoverOne(w.item)))
+    const recovered = pool.recoverMany(items).catch(() => items.map(recoverOne))
     delivered = Promise.all([recovered, delivered]).then(([results]) => {
-      for (const [i, w] of batch.entries()) w.resolve(results[i] as RecoveryResult)
+      let at = 0
+      for (const w of batch) {
+        w.resolve(batch.length === 1 ? results : results.slice(at, at + w.items.length))
+        at += w.items.length
+      }
     })
   }
 
-  function recover(item: RecoveryItem): Promise<RecoveryResult> {
+  /** Recovers `items` with whatever else is asked for in this turn; resolves with their results, in order. */
+  function recover(items: readonly RecoveryItem[]): Promise<RecoveryResult[]> {
     return new Promise((resolve) => {
-      waiting.push({ item, resolve })
-      if (waiting.length >= MAX_GATHER) flush()
+      waiting.push({ items, resolve })
+      gathered += items.length
+      if (gathered >= MAX_GATHER) flush()
       else if (!scheduled) {
         scheduled = true
         setImmediate(flush)
@@ -77,11 +105,15 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
     })
   }
 
-  async function verify(signed: SignedTx): Promise<VerifiedSignedTx> {
-    const hash = typedDataDigest(domainSep, signed.kind, signed.message as never)
-    const signer = await recover({ digest: hash, signature: signed.signature })
+  function verified(signed: SignedTx, digest: Uint8Array, signer: RecoveryResult): VerifiedSignedTx {
     if (signer instanceof Error) throw signer
-    return { tx: { ...signed, hash, signer } as VerifiedTx, signed }
+    return { tx: { ...signed, hash: digest, signer } as VerifiedTx, signed }
+  }
+
+  async function verify(signed: SignedTx): Promise<VerifiedSignedTx> {
+    const digest = typedDataDigest(domainSep, signed.kind, signed.message as never)
+    const [signer] = await recover([{ digest, signature: signed.signature }])
+    return verified(signed, digest, signer as RecoveryResult)
   }
 
   /** The call's params when they would reach signature recovery in sendTransaction, else undefined. */
@@ -99,6 +131,8 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
 
   return {
     prefetch(requests) {
+      const items: RecoveryItem[] = []
+      const group: RecoveryGroup = { results: undefined, done: Promise.resolve() }
       for (const request of requests) {
         const p = decodable(request)
         if (p === undefined || ahead.has(p.message)) continue
@@ -108,10 +142,16 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
         } catch {
           continue // the call itself will meet this error and answer it
         }
-        const verified = verify(signed)
-        verified.catch(() => {}) // answered when the call takes it; a call that never runs drops it
-        ahead.set(p.message, { kind: p.kind, signature: p.signature, prefetched: { signed, verified } })
+        const digest = typedDataDigest(domainSep, signed.kind, signed.message as never)
+        const prefetched: Prefetched = { signed, digest, group, index: items.length }
+        items.push({ digest, signature: signed.signature })
+        ahead.set(p.message, { kind: p.kind, signature: p.signature, prefetched })
       }
+      if (items.length === 0) return
+      // never rejects: a pool that fails is answered inline (flush)
+      group.done = recover(items).then((results) => {
+        group.results = results
+      })
     },
     take(kind, message, signature) {
       if (typeof message !== 'object' || message === null) return undefined
@@ -121,5 +161,12 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
       return entry.prefetched
     },
     verify,
+    settle(p) {
+      const { signed, digest, group, index } = p
+      if (group.results !== undefined) return verified(signed, digest, group.results[index] as RecoveryResult)
+      return group.done.then(() =>
+        verified(signed, digest, (group.results as RecoveryResult[])[index] as RecoveryResult),
+      )
+    },
   }
 }

@@ -252,7 +252,8 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
         }
       let recovered: VerifiedSignedTx
       try {
-        recovered = await (ahead?.verified ?? signatures.verify(signed))
+        const pending = ahead !== undefined ? signatures.settle(ahead) : signatures.verify(signed)
+        recovered = pending instanceof Promise ? await pending : pending
       } catch (e) {
         throw signatureRefused(e)
       }

@@ -3,6 +3,7 @@
  * state root does not move (empty blocks keep the root), and the node keeps producing.
  */
 
+import { hashTypedData } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PerpNode } from '../../node/index.ts'
@@ -139,5 +140,59 @@ describe('bad input is refused with a documented error and changes nothing', () 
     expect(await send(resting)).toMatchObject({ code: 1010, data: { reason: 'NONCE_REUSED' } })
     const crossing = await signTx(trader, eip712, 'order', order({ price: '6100000000000', postOnly: true }))
     expect(await send(crossing)).toMatchObject({ code: 1026, data: { reason: 'POST_ONLY_WOULD_CROSS' } })
+  })
+
+  it('a batch answers each transaction as it would alone: good ones admitted, bad ones refused in place', async () => {
+    // a batch's signatures are recovered ahead, together, on the worker threads (node/admissionSignatures.ts);
+    // the first call waits for them, the later ones find them done: both paths answer as a lone request does
+    const first = await signTx(trader, eip712, 'order', order())
+    const badV = await signTx(trader, eip712, 'order', order())
+    const v = Buffer.from(badV.signature.slice(2), 'hex')
+    v[64] = 30
+    const forged = await signTx(other, eip712, 'order', order())
+    const mistyped = await signTx(trader, eip712, 'order', order())
+    const sameNonce = await signTx(trader, eip712, 'order', { ...first.message, clientId: '999999' })
+    const more = await Promise.all(Array.from({ length: 40 }, () => signTx(trader, eip712, 'order', order())))
+    const txs = [
+      first,
+      { ...badV, signature: `0x${v.toString('hex')}` },
+      forged,
+      { ...mistyped, message: { ...mistyped.message, price: 'sixty thousand' } },
+      first,
+      sameNonce,
+      ...more,
+    ]
+    const body = JSON.stringify(
+      txs.map((tx, id) => ({ jsonrpc: '2.0', id, method: 'perp_sendTransaction', params: [tx] })),
+    )
+    const answers = JSON.parse((await rpcRaw(node.rpcUrl, body)).text) as {
+      id: number
+      result?: { hash: string }
+      error?: { code: number; data?: { reason?: string; field?: string } }
+    }[]
+    const byId = new Map(answers.map((a) => [a.id, a]))
+    expect(byId.size).toBe(txs.length)
+    // the digest a wallet library computes is the transaction's hash
+    const digest = (tx: typeof first) => {
+      const { EIP712Domain: _, ...types } = eip712.types
+      const m = tx.message
+      const message = Object.fromEntries(
+        Object.entries(m).map(([k, x]) => [k, typeof x === 'string' && /^[0-9]+$/.test(x) ? BigInt(x) : x]),
+      )
+      return hashTypedData({ domain: eip712.domain, types, primaryType: 'Order', message } as never)
+    }
+    expect(byId.get(0)?.result).toEqual({ hash: digest(first) })
+    expect(byId.get(1)?.error).toMatchObject({ code: 1001, data: { reason: 'INVALID_SIGNATURE' } })
+    expect(byId.get(2)?.error).toMatchObject({ code: 1003, data: { reason: 'UNAUTHORIZED' } })
+    expect(byId.get(3)?.error).toMatchObject({ code: 1061, data: { reason: 'INVALID_MESSAGE', field: 'price' } })
+    expect(byId.get(4)?.error).toMatchObject({ code: 1070, data: { reason: 'ALREADY_KNOWN' } })
+    expect(byId.get(5)?.error).toMatchObject({ code: 1010, data: { reason: 'NONCE_REUSED' } })
+    for (const [k, tx] of more.entries()) expect(byId.get(6 + k)?.result).toEqual({ hash: digest(tx) })
+    const last = more[more.length - 1] as typeof first
+    await waitFor('the batch in a block', async () =>
+      (await call<{ status: string } | null>(node.rpcUrl, 'perp_transaction', [digest(last)]))?.status === 'included'
+        ? true
+        : undefined,
+    )
   })
 })
