@@ -192,6 +192,17 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     return verified
   }
 
+  /** After the signature: admission, then the hand-off to the sequencer when this node forwards. */
+  function admitRecovered(recovered: VerifiedSignedTx, signed: SignedTx): { hash: string } {
+    // no wait for Chain.settled(): between a block's execution and the end of its commit the live state is that
+    // block's, the one the next block builds on, so admission checks against it (docs/architecture.md)
+    const verified = admitVerified(recovered)
+    if (init.forward !== undefined) {
+      init.forward(encodeSignedTx(signed)).catch((e: unknown) => init.log(`forwarding failed: ${String(e)}`))
+    }
+    return { hash: toHex(verified.tx.hash) }
+  }
+
   function transactionJson(hash: string): Json | undefined {
     return mempool.has(hash) ? { hash, status: 'pending' } : undefined
   }
@@ -234,7 +245,7 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     admitSigned: admit,
     prefetch: (requests) => signatures.prefetch(requests),
 
-    async sendTransaction(kind, message, signature) {
+    sendTransaction(kind, message, signature) {
       if (!isTxKind(kind))
         throw appError('UNSUPPORTED_KIND', `unknown transaction kind ${String(kind).slice(0, 32)}`, 'kind')
       if (SYSTEM_KINDS.has(kind))
@@ -250,20 +261,20 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
           if (e instanceof MessageError) throw appError('INVALID_MESSAGE', e.message, e.field)
           throw e
         }
-      let recovered: VerifiedSignedTx
+      let pending: VerifiedSignedTx | Promise<VerifiedSignedTx>
       try {
-        const pending = ahead !== undefined ? signatures.settle(ahead) : signatures.verify(signed)
-        recovered = pending instanceof Promise ? await pending : pending
+        pending = ahead !== undefined ? signatures.settle(ahead) : signatures.verify(signed)
       } catch (e) {
         throw signatureRefused(e)
       }
-      // no wait for Chain.settled(): between a block's execution and the end of its commit the live state is that
-      // block's, the one the next block builds on, so admission checks against it (docs/architecture.md)
-      const verified = admitVerified(recovered)
-      if (init.forward !== undefined) {
-        init.forward(encodeSignedTx(signed)).catch((e: unknown) => init.log(`forwarding failed: ${String(e)}`))
-      }
-      return { hash: toHex(verified.tx.hash) }
+      // most calls of a batch find their signer recovered already: answered without a promise of their own
+      if (!(pending instanceof Promise)) return admitRecovered(pending, signed)
+      return pending.then(
+        (recovered) => admitRecovered(recovered, signed),
+        (e: unknown) => {
+          throw signatureRefused(e)
+        },
+      )
     },
 
     chainInfo() {

@@ -45,7 +45,8 @@ export interface BlockFeed {
 export interface RpcBackend {
   chainId: number
   clientVersion: string
-  sendTransaction(kind: string, message: unknown, signature: string): Promise<{ hash: string }>
+  /** a value when the answer is ready at once (its signature recovered ahead), else a promise */
+  sendTransaction(kind: string, message: unknown, signature: string): { hash: string } | Promise<{ hash: string }>
   /** optional: requests of a batch about to run one by one, so work they share starts together (signatures) */
   prefetch?(requests: readonly unknown[]): void
   chainInfo(): Json

@@ -86,7 +86,12 @@ interface Answered {
   code: number | undefined
 }
 
-async function call(request: unknown, ctx: CallContext, opts: DispatchOptions): Promise<Answered> {
+/**
+ * One call. An admission whose signer was recovered ahead is answered synchronously (a value, not a promise):
+ * a batch's calls run one after another, and a promise and an async frame per call were the collector's
+ * largest cost under load (bench/NOTES.md, eighth pass). Everything else is answered through a promise.
+ */
+function call(request: unknown, ctx: CallContext, opts: DispatchOptions): Answered | Promise<Answered> {
   const started = performance.now()
   let label = 'unknown'
   const done = (response: RpcResponse | null, code: number | undefined): Answered => {
@@ -104,6 +109,11 @@ async function call(request: unknown, ctx: CallContext, opts: DispatchOptions): 
     return done(errorResponse(id, e), e.code)
   }
   const spec = METHODS_BY_NAME.get(request.method)
+  const answered = (result: Json): Answered => done(isNotification ? null : { jsonrpc: '2.0', id, result }, undefined)
+  const failed = (e: unknown): Answered => {
+    const response = errorResponse(id, e, opts.onInternalError)
+    return done(isNotification ? null : response, response.error?.code)
+  }
   try {
     if (spec === undefined)
       throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `method ${request.method.slice(0, 64)} not found`)
@@ -112,12 +122,15 @@ async function call(request: unknown, ctx: CallContext, opts: DispatchOptions): 
       throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `${spec.name} is served over WebSocket only (/ws)`)
     // reads then show the head they name, not a block still being committed; admission does not wait (it would
     // stall every client for the length of each commit's write, and the block it lands in re-checks it anyway)
-    if (spec.admission !== true) await ctx.backend.settled()
-    const result = await runMethod(spec, request.params, ctx)
-    return done(isNotification ? null : { jsonrpc: '2.0', id, result }, undefined)
+    if (spec.admission !== true)
+      return ctx.backend
+        .settled()
+        .then(() => runMethod(spec, request.params, ctx))
+        .then(answered, failed)
+    const result = runMethod(spec, request.params, ctx)
+    return result instanceof Promise ? result.then(answered, failed) : answered(result)
   } catch (e) {
-    const response = errorResponse(id, e, opts.onInternalError)
-    return done(isNotification ? null : response, response.error?.code)
+    return failed(e)
   }
 }
 
@@ -149,7 +162,8 @@ async function runAll(requests: unknown[], backend: RpcBackend, opts: DispatchOp
     // the backend starts shared work (signature recovery) for the calls ahead, a window at a time
     if (requests.length > 1 && i % PREFETCH_WINDOW === 0)
       backend.prefetch?.(requests.slice(i === 0 ? 0 : i + PREFETCH_WINDOW, i + 2 * PREFETCH_WINDOW))
-    const { response, code } = await call(request, ctx, opts)
+    const called = call(request, ctx, opts)
+    const { response, code } = called instanceof Promise ? await called : called
     if (response !== null) out.push(response)
     const account = code !== undefined && NOT_THE_ACCOUNTS.has(code) ? claimedAccount(request) : undefined
     if (account !== undefined) opts.limiter?.refundAccount(account, 1)

@@ -102,7 +102,7 @@ export const METHOD_SPECS: readonly MethodSpec[] = [
     admission: true,
     run: ([tx], c) => {
       const t = tx as { kind: string; message: unknown; signature: string }
-      return c.backend.sendTransaction(t.kind, t.message, t.signature) as Promise<Json>
+      return c.backend.sendTransaction(t.kind, t.message, t.signature) as Json | Promise<Json>
     },
   },
   read('perp_chainInfo', 'Chain id, head, roles, peers, EIP-712 domain and types, alarm.', ref('ChainInfo'), (b) =>
