@@ -40,7 +40,7 @@ export { restingByClientId } from './restingOrders.ts'
 export type { FractionsInForce } from './riskParams.ts'
 export { fractionsInForce, isqrt, tieredRequirement } from './riskParams.ts'
 export type { SignedTx } from './txCodec.ts'
-export { decodeSignedTx, encodedTxLength, encodeSignedTx, SIGNATURE_BYTES } from './txCodec.ts'
+export { decodeSignedTx, encodedTxLength, encodeSignedTx, encodeSignedTxs, SIGNATURE_BYTES } from './txCodec.ts'
 export { MAX_OPEN_ORDERS, TIME_IN_FORCE } from './txs/placeOrder.ts'
 export type { TxKind } from './typedData.ts'
 export {

@@ -114,6 +114,25 @@ export function encodeSignedTx(tx: SignedTx): Uint8Array {
   return w.finish()
 }
 
+/**
+ * Each transaction's encodeSignedTx, as views side by side in one buffer: a block's 2,000 encodings are one
+ * allocation instead of 2,000 (each over 64 bytes, so each its own off-heap backing store: ~1 µs apiece to make,
+ * and tracked by the collector until freed). The bytes are those of encodeSignedTx, tested.
+ */
+export function encodeSignedTxs(txs: readonly SignedTx[]): Uint8Array[] {
+  const ends = new Array<number>(txs.length)
+  let total = 0
+  for (const [i, tx] of txs.entries()) {
+    total += encodedTxLength(tx)
+    ends[i] = total
+  }
+  const w = new Writer(total)
+  for (const tx of txs) writeSignedTx(w, tx)
+  const all = w.finish()
+  if (all.length !== total) throw new Error(`encoded ${all.length} bytes for transactions of ${total}`)
+  return ends.map((end, i) => all.subarray(i === 0 ? 0 : (ends[i - 1] as number), end))
+}
+
 export function decodeSignedTx(bytes: Uint8Array): SignedTx {
   const r = new Reader(bytes)
   const tx = readSignedTx(r)

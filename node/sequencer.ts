@@ -7,7 +7,7 @@
  */
 
 import type { Block, BlockHeader } from '../engine/index.ts'
-import { blockHash, encodeBlock, encodeSignedTx, InvariantViolation, txRootOfEncoded } from '../engine/index.ts'
+import { blockHash, encodeBlock, encodeSignedTxs, InvariantViolation, txRootOfEncoded } from '../engine/index.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import { MAX_DEPOSITS_PER_BLOCK } from './l1Link.ts'
 import type { Mempool } from './mempool.ts'
@@ -65,8 +65,8 @@ export function createSequencer(init: SequencerInit): Sequencer {
       return undefined
     }
     const txs = entries.map((e) => e.signed)
-    // each transaction encoded once: for txRoot, and copied into the block's bytes
-    const encodedTxs = txs.map(encodeSignedTx)
+    // each transaction encoded once, all in one buffer: for txRoot, and copied into the block's bytes
+    const encodedTxs = encodeSignedTxs(txs)
     const header: BlockHeader = {
       chainId: chain.genesis.chainId,
       height: head.height + 1n,

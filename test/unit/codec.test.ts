@@ -12,6 +12,7 @@ import {
   encodedTxLength,
   encodeHeader,
   encodeSignedTx,
+  encodeSignedTxs,
   genesisState,
   HEADER_BYTES,
   parseGenesis,
@@ -314,9 +315,25 @@ describe('block binary form', () => {
     expect(txs.map((tx) => encodeSignedTx(tx).length)).toEqual([186, 110, 102, 174, 102, 150])
   })
 
+  it('encodeSignedTxs gives each transaction its encodeSignedTx bytes, as separate views of one buffer', () => {
+    const txs = sampleBlock().txs
+    const views = encodeSignedTxs(txs)
+    expect(views).toEqual(txs.map(encodeSignedTx))
+    // side by side, in order: each view starts where the one before it ends
+    const buffer = (views[0] as Uint8Array).buffer
+    let at = 0
+    for (const v of views) {
+      expect(v.buffer).toBe(buffer)
+      expect(v.byteOffset).toBe(at)
+      at += v.length
+    }
+    expect(at).toBe(186 + 110 + 102 + 174 + 102 + 150)
+    expect(encodeSignedTxs([])).toEqual([])
+  })
+
   it('the sequencer path (each transaction encoded once, then copied) gives the same txRoot and the same bytes', () => {
     const block = sampleBlock()
-    const encodedTxs = block.txs.map(encodeSignedTx)
+    const encodedTxs = encodeSignedTxs(block.txs)
     expect(txRootOfEncoded(encodedTxs)).toEqual(txRoot(block.txs))
     expect(encodeBlock(block, encodedTxs)).toEqual(encodeBlock(block))
     expect(encodeBlock({ ...block, txs: [] }, [])).toEqual(encodeBlock({ ...block, txs: [] }))
