@@ -88,8 +88,9 @@ interface Answered {
 
 /**
  * One call. An admission whose signer was recovered ahead is answered synchronously (a value, not a promise):
- * a batch's calls run one after another, and a promise and an async frame per call were the collector's
- * largest cost under load (bench/NOTES.md, eighth pass). Everything else is answered through a promise.
+ * a batch's calls run one after another and most find their signer back already, so a promise and an async
+ * frame per call were work for nothing (bench/NOTES.md, eighth pass). Everything else is answered through a
+ * promise.
  */
 function call(request: unknown, ctx: CallContext, opts: DispatchOptions): Answered | Promise<Answered> {
   const started = performance.now()
