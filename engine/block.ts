@@ -8,7 +8,7 @@
 import { fromHex, keccak256, merkleRootOfItems, Reader, toHex, Writer } from '../state/index.ts'
 import type { Address } from './messages.ts'
 import type { SignedTx } from './txCodec.ts'
-import { encodeSignedTx, readSignedTx, SIGNATURE_BYTES, writeSignedTx } from './txCodec.ts'
+import { encodeSignedTxs, readSignedTx, SIGNATURE_BYTES, writeSignedTx } from './txCodec.ts'
 
 /** u64 chainId, u64 height, 32 parentHash, u64 time, 20 proposer, 32 txRoot, 32 stateRoot */
 export const HEADER_BYTES = 140
@@ -60,7 +60,7 @@ export function blockHash(h: BlockHeader): Uint8Array {
 }
 
 export function txRoot(txs: readonly SignedTx[]): Uint8Array {
-  return txRootOfEncoded(txs.map(encodeSignedTx))
+  return txRootOfEncoded(encodeSignedTxs(txs))
 }
 
 /** txRoot from the transactions' canonical encodings (encodeSignedTx), for a caller that has them already. */

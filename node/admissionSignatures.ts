@@ -17,13 +17,14 @@
  *
  * Only the signer is computed ahead, a pure function of the request: errors and their order are unchanged.
  */
-import type { SignedTx, TxKind, VerifiedTx } from '../engine/index.ts'
+import type { SignedTx, TxKind } from '../engine/index.ts'
 import { decodeMessage, isTxKind, SYSTEM_KINDS, typedDataDigest } from '../engine/index.ts'
 import { fromHex } from '../state/index.ts'
 import type { RecoveryItem } from './signaturePacking.ts'
 import type { RecoveryResult, SignaturePool } from './signaturePool.ts'
 import { recoverOne } from './signaturePool.ts'
 import type { VerifiedSignedTx } from './verify.ts'
+import { withSigner } from './verify.ts'
 
 /** Recoveries gathered before a flush even within one turn: one pool batch of this many is ~9 ms of work on 2 cores. */
 export const MAX_GATHER = 256
@@ -80,13 +81,13 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
     waiting = []
     gathered = 0
     if (batch.length === 0) return
-    const items = batch.length === 1 ? (batch[0] as Waiting).items : batch.flatMap((w) => w.items)
+    const items = batch.flatMap((w) => w.items)
     // a small batch recovered inline must not overtake a large one still in the workers
     const recovered = pool.recoverMany(items).catch(() => items.map(recoverOne))
     delivered = Promise.all([recovered, delivered]).then(([results]) => {
       let at = 0
       for (const w of batch) {
-        w.resolve(batch.length === 1 ? results : results.slice(at, at + w.items.length))
+        w.resolve(results.slice(at, at + w.items.length))
         at += w.items.length
       }
     })
@@ -107,7 +108,7 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
 
   function verified(signed: SignedTx, digest: Uint8Array, signer: RecoveryResult): VerifiedSignedTx {
     if (signer instanceof Error) throw signer
-    return { tx: { ...signed, hash: digest, signer } as VerifiedTx, signed }
+    return { tx: withSigner(signed, digest, signer), signed }
   }
 
   async function verify(signed: SignedTx): Promise<VerifiedSignedTx> {
@@ -162,11 +163,9 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
     },
     verify,
     settle(p) {
-      const { signed, digest, group, index } = p
-      if (group.results !== undefined) return verified(signed, digest, group.results[index] as RecoveryResult)
-      return group.done.then(() =>
-        verified(signed, digest, (group.results as RecoveryResult[])[index] as RecoveryResult),
-      )
+      const finish = (): VerifiedSignedTx =>
+        verified(p.signed, p.digest, (p.group.results as RecoveryResult[])[p.index] as RecoveryResult)
+      return p.group.results !== undefined ? finish() : p.group.done.then(finish)
     },
   }
 }

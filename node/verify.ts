@@ -19,12 +19,16 @@ export interface VerifiedSignedTx {
 export const SYSTEM_SIGNER: Address = '0x0000000000000000000000000000000000000000'
 export const SYSTEM_SIGNATURE: Uint8Array = new Uint8Array(65)
 
+/** The transaction with its hash (the EIP-712 digest) and its recovered signer: what the engine receives. */
+export function withSigner(signed: SignedTx, hash: Uint8Array, signer: Address): VerifiedTx {
+  return { ...signed, hash, signer } as VerifiedTx
+}
+
 export function verifySignedTx(domainSep: Uint8Array, signed: SignedTx): VerifiedSignedTx {
   if (SYSTEM_KINDS.has(signed.kind))
     throw new SignatureError(`a ${signed.kind} is a system transaction: only the sequencer includes it, from L1`)
   const hash = typedDataDigest(domainSep, signed.kind, signed.message as never)
-  const signer = recoverSigner(hash, signed.signature)
-  return { tx: { ...signed, hash, signer } as VerifiedTx, signed }
+  return { tx: withSigner(signed, hash, recoverSigner(hash, signed.signature)), signed }
 }
 
 /** A system transaction of a block (SYSTEM_KINDS): the all-zero signature, signer the zero address. */
@@ -32,7 +36,7 @@ export function verifySystemTx(domainSep: Uint8Array, signed: SignedTx): Verifie
   if (signed.signature.some((b) => b !== 0))
     throw new SignatureError(`a ${signed.kind} carries no signature (65 zero bytes)`)
   const hash = typedDataDigest(domainSep, signed.kind, signed.message as never)
-  return { ...signed, hash, signer: SYSTEM_SIGNER } as VerifiedTx
+  return withSigner(signed, hash, SYSTEM_SIGNER)
 }
 
 /** A transaction of a block: a user transaction as above, or a system one (verifySystemTx). */

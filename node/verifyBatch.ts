@@ -4,12 +4,12 @@
  * checks them. The answer, and the first error in transaction order, are those of
  * `txs.map((tx) => verifyBlockTx(domainSep, tx))`.
  */
-import type { SignedTx, VerifiedTx } from '../engine/index.ts'
+import type { Address, SignedTx, VerifiedTx } from '../engine/index.ts'
 import { SYSTEM_KINDS, typedDataDigest } from '../engine/index.ts'
 import type { RecoveryItem } from './signaturePacking.ts'
 import type { SignaturePool } from './signaturePool.ts'
 import { SignatureError } from './signatures.ts'
-import { SYSTEM_SIGNER, verifySystemTx } from './verify.ts'
+import { SYSTEM_SIGNER, verifySystemTx, withSigner } from './verify.ts'
 
 /** The verified transactions of a block, in order; rejects with verifyBlockTx's error for the first bad one. */
 export async function verifyBlockTxs(
@@ -47,7 +47,7 @@ export async function verifyBlockTxs(
     const k = itemOf[i] as number
     const signer = k < 0 ? SYSTEM_SIGNER : signers[k]
     if (signer instanceof SignatureError) throw signer
-    out.push({ ...signed, hash: hashes[i], signer } as VerifiedTx)
+    out.push(withSigner(signed, hashes[i] as Uint8Array, signer as Address))
   }
   if (stoppedBy !== undefined) throw stoppedBy
   return out
