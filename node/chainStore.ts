@@ -13,6 +13,7 @@ import { Level } from 'level'
 import { HEADER_BYTES } from '../engine/index.ts'
 import type { LeafWrite, NodeWrites } from '../state/index.ts'
 import { bytesEqual, keccak256, Reader, TREE_RECORD, Writer } from '../state/index.ts'
+import { BatchBytes } from './batchBytes.ts'
 import {
   alarmClearedKey,
   baseKey,
@@ -23,7 +24,6 @@ import {
   evidenceKey,
   genesisKey,
   headKey,
-  leafDbKey,
   receiptsKey,
   treeDbKey,
   txIndexKey,
@@ -74,6 +74,9 @@ export const WRITE_BUFFER_BYTES = 64 * 1024 * 1024
 function encodeHead(h: Head): Uint8Array {
   return new Writer(80).u64(h.height).fixed(h.hash, 32).fixed(h.stateRoot, 32).u64(h.time).finish()
 }
+
+/** A tx index entry: height u64 ‖ index u32 (DB_PREFIX.txIndex). */
+const TX_LOCATION_BYTES = 12
 
 /** Puts per batch while building the hash index of an older store (bounds memory, not correctness). */
 const INDEX_BATCH = 1_000
@@ -212,21 +215,33 @@ export class ChainStore {
   async commit(c: HeightCommit): Promise<void> {
     const height = c.head.height
     const batch = this.#db.batch()
+    // the keys and short values of the height, outside V8's heap (node/batchBytes.ts)
+    const bytes = new BatchBytes()
     try {
       batch.put(blockKey(height), c.block)
       batch.put(blockHashKey(c.head.hash), encodeHeight(height))
       batch.put(receiptsKey(height), new TextEncoder().encode(c.receipts))
       if (c.events !== undefined) batch.put(blockEventsKey(height), new TextEncoder().encode(c.events))
+      const heightWord = encodeHeight(height)
       c.txHashes.forEach((hash, i) => {
-        batch.put(txIndexKey(hash), new Writer(12).u64(height).u32(i).finish())
+        const location = bytes.reserve(TX_LOCATION_BYTES)
+        location.set(heightWord)
+        // index u32, big-endian (Reader.u32)
+        location[8] = i >>> 24
+        location[9] = (i >>> 16) & 0xff
+        location[10] = (i >>> 8) & 0xff
+        location[11] = i & 0xff
+        batch.put(bytes.prefixed(DB_PREFIX.txIndex, hash), location)
       })
       for (const leaf of c.leaves) {
-        if (leaf.value === null) batch.del(leafDbKey(leaf.key))
-        else batch.put(leafDbKey(leaf.key), leaf.value)
+        const key = bytes.prefixed(DB_PREFIX.leaf, leaf.key)
+        if (leaf.value === null) batch.del(key)
+        else batch.put(key, bytes.outsideHeap(leaf.value))
       }
-      c.treeNodes.forEach((key, value) => {
-        if (value === null) batch.del(treeDbKey(key))
-        else batch.put(treeDbKey(key), value)
+      c.treeNodes.forEach((treeKey, value) => {
+        const key = bytes.prefixed(DB_PREFIX.tree, treeKey)
+        if (value === null) batch.del(key)
+        else batch.put(key, bytes.outsideHeap(value))
       })
       if (c.imported !== undefined) {
         batch.put(genesisKey, c.imported.genesisHash)

@@ -58,13 +58,6 @@ export const blockHashKey = (hash: Uint8Array): Uint8Array =>
   new Writer(33).u8(DB_PREFIX.blockHash).fixed(hash, 32).finish()
 export const txIndexKey = (hash: Uint8Array): Uint8Array =>
   new Writer(33).u8(DB_PREFIX.txIndex).fixed(hash, 32).finish()
-export function leafDbKey(stateKey: Uint8Array): Uint8Array {
-  const out = new Uint8Array(stateKey.length + 1)
-  out[0] = DB_PREFIX.leaf
-  out.set(stateKey, 1)
-  return out
-}
-
 export function treeDbKey(treeKey: Uint8Array): Uint8Array {
   const out = new Uint8Array(treeKey.length + 1)
   out[0] = DB_PREFIX.tree

@@ -1,0 +1,111 @@
+/**
+ * One height's batch as the store writes it (node/chainStore.ts): the tx index, the leaves and the tree records
+ * are staged in shared buffers (node/batchBytes.ts) before LevelDB copies them, so every key and value must come
+ * back as it went in, also past a buffer's end and after the store is closed and opened again.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { ChainStore } from '../../node/index.ts'
+import type { LeafWrite } from '../../state/index.ts'
+import { NodeWrites, toHex } from '../../state/index.ts'
+import { tempDir } from '../support/nodes.ts'
+
+/** `length` bytes from a seed (distinct seeds give distinct arrays; no byte pattern repeats across a key). */
+function bytesOf(seed: number, length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  let x = (seed * 2654435761 + 12345) >>> 0
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0
+    out[i] = x >>> 24
+  }
+  out[0] = seed & 0xff
+  out[1] = (seed >>> 8) & 0xff
+  out[2] = (seed >>> 16) & 0xff
+  return out
+}
+
+const dirs: { remove: () => void }[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.remove()
+})
+
+describe('ChainStore.commit', () => {
+  it('stores every tx index entry, leaf and tree record of a large height exactly, across buffers and a reopen', async () => {
+    const dir = tempDir('chainstore')
+    dirs.push(dir)
+    const height = 0x0102030405n
+    // 70,000 index entries: ~3 MB of keys and locations, so many staging buffers; indexes past 2^16 use byte 9
+    const txHashes = Array.from({ length: 70_000 }, (_, i) => bytesOf(i, 32))
+    // leaves short enough to live in V8's heap (copied out) and longer ones (passed as they are)
+    const leaves: LeafWrite[] = Array.from({ length: 3_000 }, (_, i) => ({
+      key: bytesOf(100_000 + i, 20 + (i % 30)),
+      value: bytesOf(200_000 + i, [1, 12, 64, 65, 300, 532][i % 6] as number),
+    }))
+    const treeHead = Array.from({ length: 2_000 }, (_, i) => ({
+      key: bytesOf(300_000 + i, 11 + (i % 33)),
+      value: bytesOf(400_000 + i, [40, 64, 73, 120][i % 4] as number),
+    }))
+    const treeNodes = new NodeWrites({
+      head: treeHead,
+      buf: new Uint8Array(0),
+      ops: new Int32Array(0),
+      opCount: 0,
+      valueKeys: [],
+      values: [],
+      deletes: [],
+    })
+    const head = { height, hash: bytesOf(1, 32), stateRoot: bytesOf(2, 32), time: 1_700_000_000_000n }
+
+    let store = await ChainStore.open(dir.path, { sync: false })
+    await store.commit({ head, block: bytesOf(3, 500), receipts: '[]', txHashes, leaves, treeNodes })
+
+    const check = async (s: ChainStore): Promise<void> => {
+      for (const i of [0, 1, 255, 256, 65_535, 65_536, 69_999]) {
+        expect(await s.txLocation(txHashes[i] as Uint8Array)).toEqual({ height, index: i })
+      }
+      // every entry: the index it was given, in the same order as the hashes went in
+      for (let i = 0; i < txHashes.length; i += 997)
+        expect((await s.txLocation(txHashes[i] as Uint8Array))?.index).toBe(i)
+      const stored = new Map((await s.leaves()).map(([k, v]) => [toHex(k), toHex(v)]))
+      expect(stored.size).toBe(leaves.length)
+      for (const leaf of leaves) expect(stored.get(toHex(leaf.key))).toBe(toHex(leaf.value as Uint8Array))
+      for (const w of treeHead) expect(toHex((await s.treeRecord(w.key)) as Uint8Array)).toBe(toHex(w.value))
+    }
+    await check(store)
+    await store.close()
+    store = await ChainStore.open(dir.path, { sync: false })
+    await check(store)
+
+    // the next height deletes half the leaves and tree records through the same staging
+    const next = { ...head, height: height + 1n, hash: bytesOf(4, 32) }
+    const gone = leaves.filter((_, i) => i % 2 === 0).map((l) => ({ key: l.key, value: null }))
+    const goneTree = treeHead.filter((_, i) => i % 2 === 0).map((w) => ({ key: w.key, value: null }))
+    await store.commit({
+      head: next,
+      block: bytesOf(5, 500),
+      receipts: '[]',
+      txHashes: [],
+      leaves: gone,
+      treeNodes: new NodeWrites({
+        head: goneTree,
+        buf: new Uint8Array(0),
+        ops: new Int32Array(0),
+        opCount: 0,
+        valueKeys: [],
+        values: [],
+        deletes: [],
+      }),
+    })
+    const left = new Map((await store.leaves()).map(([k, v]) => [toHex(k), toHex(v)]))
+    expect([...left.keys()].sort()).toEqual(
+      leaves
+        .filter((_, i) => i % 2 === 1)
+        .map((l) => toHex(l.key))
+        .sort(),
+    )
+    expect(await store.treeRecord(treeHead[0]?.key as Uint8Array)).toBeUndefined()
+    expect(toHex((await store.treeRecord(treeHead[1]?.key as Uint8Array)) as Uint8Array)).toBe(
+      toHex(treeHead[1]?.value as Uint8Array),
+    )
+    await store.close()
+  })
+})
