@@ -9,14 +9,16 @@
  * binding reads it as it is. Nothing is reused: each batch takes fresh buffers, so a view stays valid for as long
  * as anything holds it, whenever the binding copies it (bench/NOTES.md, ninth pass).
  */
+import type { KeySpace } from './dbKeys.ts'
 
 /** Bytes per buffer: one block's keys (~18,000 of ~20–45 bytes) fit in a few. */
 const CHUNK_BYTES = 256 * 1024
 
 /** Arrays of at most this many bytes may live inside V8's heap (its typed_array_max_size_in_heap). */
-export const IN_HEAP_MAX_BYTES = 64
+const IN_HEAP_MAX_BYTES = 64
 
-export class BatchBytes {
+/** A KeySpace (node/dbKeys.ts) for one batch's keys, and a place for its short values. */
+export class BatchBytes implements KeySpace {
   #chunk = new Uint8Array(0)
   #at = 0
 
@@ -29,14 +31,6 @@ export class BatchBytes {
     const view = this.#chunk.subarray(this.#at, this.#at + length)
     this.#at += length
     return view
-  }
-
-  /** prefix ‖ bytes: a store key under its one-byte prefix (node/dbKeys.ts). */
-  prefixed(prefix: number, bytes: Uint8Array): Uint8Array {
-    const out = this.reserve(bytes.length + 1)
-    out[0] = prefix
-    out.set(bytes, 1)
-    return out
   }
 
   /** `bytes` itself when it is too long to live in V8's heap, else a copy outside it. */

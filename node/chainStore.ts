@@ -24,6 +24,7 @@ import {
   evidenceKey,
   genesisKey,
   headKey,
+  leafDbKey,
   receiptsKey,
   treeDbKey,
   txIndexKey,
@@ -231,15 +232,15 @@ export class ChainStore {
         location[9] = (i >>> 16) & 0xff
         location[10] = (i >>> 8) & 0xff
         location[11] = i & 0xff
-        batch.put(bytes.prefixed(DB_PREFIX.txIndex, hash), location)
+        batch.put(txIndexKey(hash, bytes), location)
       })
       for (const leaf of c.leaves) {
-        const key = bytes.prefixed(DB_PREFIX.leaf, leaf.key)
+        const key = leafDbKey(leaf.key, bytes)
         if (leaf.value === null) batch.del(key)
         else batch.put(key, bytes.outsideHeap(leaf.value))
       }
       c.treeNodes.forEach((treeKey, value) => {
-        const key = bytes.prefixed(DB_PREFIX.tree, treeKey)
+        const key = treeDbKey(treeKey, bytes)
         if (value === null) batch.del(key)
         else batch.put(key, bytes.outsideHeap(value))
       })

@@ -56,11 +56,27 @@ export const evidenceKey = (seq: number): Uint8Array => new Writer(5).u8(DB_PREF
 export const alarmClearedKey = Uint8Array.of(DB_PREFIX.alarmCleared)
 export const blockHashKey = (hash: Uint8Array): Uint8Array =>
   new Writer(33).u8(DB_PREFIX.blockHash).fixed(hash, 32).finish()
-export const txIndexKey = (hash: Uint8Array): Uint8Array =>
-  new Writer(33).u8(DB_PREFIX.txIndex).fixed(hash, 32).finish()
-export function treeDbKey(treeKey: Uint8Array): Uint8Array {
-  const out = new Uint8Array(treeKey.length + 1)
-  out[0] = DB_PREFIX.tree
-  out.set(treeKey, 1)
+/** Where a key's bytes are made: a fresh array, or one store batch's shared buffers (node/batchBytes.ts). */
+export interface KeySpace {
+  reserve(length: number): Uint8Array
+}
+
+const FRESH: KeySpace = { reserve: (length) => new Uint8Array(length) }
+
+function prefixed(prefix: number, bytes: Uint8Array, space: KeySpace): Uint8Array {
+  const out = space.reserve(bytes.length + 1)
+  out[0] = prefix
+  out.set(bytes, 1)
   return out
 }
+
+export function txIndexKey(hash: Uint8Array, space: KeySpace = FRESH): Uint8Array {
+  if (hash.length !== 32) throw new RangeError(`a transaction hash is 32 bytes, got ${hash.length}`)
+  return prefixed(DB_PREFIX.txIndex, hash, space)
+}
+
+export const leafDbKey = (stateKey: Uint8Array, space: KeySpace = FRESH): Uint8Array =>
+  prefixed(DB_PREFIX.leaf, stateKey, space)
+
+export const treeDbKey = (treeKey: Uint8Array, space: KeySpace = FRESH): Uint8Array =>
+  prefixed(DB_PREFIX.tree, treeKey, space)
