@@ -220,10 +220,10 @@ export class ChainStore {
     const bytes = new BatchBytes()
     try {
       batch.put(blockKey(height), c.block)
-      batch.put(blockHashKey(c.head.hash), encodeHeight(height))
+      const heightWord = encodeHeight(height)
+      batch.put(blockHashKey(c.head.hash), heightWord)
       batch.put(receiptsKey(height), new TextEncoder().encode(c.receipts))
       if (c.events !== undefined) batch.put(blockEventsKey(height), new TextEncoder().encode(c.events))
-      const heightWord = encodeHeight(height)
       c.txHashes.forEach((hash, i) => {
         const location = bytes.reserve(TX_LOCATION_BYTES)
         location.set(heightWord)
@@ -246,7 +246,7 @@ export class ChainStore {
       })
       if (c.imported !== undefined) {
         batch.put(genesisKey, c.imported.genesisHash)
-        batch.put(baseKey, encodeHeight(height))
+        batch.put(baseKey, heightWord)
       }
       batch.put(headKey, encodeHead(c.head))
       this.failPoint('before-batch-write', height)

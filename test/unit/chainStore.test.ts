@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { ChainStore } from '../../node/index.ts'
-import type { LeafWrite } from '../../state/index.ts'
+import type { LeafWrite, TreeNodeWrite } from '../../state/index.ts'
 import { NodeWrites, toHex } from '../../state/index.ts'
 import { tempDir } from '../support/nodes.ts'
 
@@ -21,6 +21,12 @@ function bytesOf(seed: number, length: number): Uint8Array {
   out[1] = (seed >>> 8) & 0xff
   out[2] = (seed >>> 16) & 0xff
   return out
+}
+
+/** Tree records handed over as a commit's leading writes (the part NodeWrites visits first), nothing else. */
+function headOnly(head: TreeNodeWrite[]): NodeWrites {
+  const none = { buf: new Uint8Array(0), ops: new Int32Array(0), opCount: 0, valueKeys: [], values: [], deletes: [] }
+  return new NodeWrites({ head, ...none })
 }
 
 const dirs: { remove: () => void }[] = []
@@ -44,15 +50,7 @@ describe('ChainStore.commit', () => {
       key: bytesOf(300_000 + i, 11 + (i % 33)),
       value: bytesOf(400_000 + i, [40, 64, 73, 120][i % 4] as number),
     }))
-    const treeNodes = new NodeWrites({
-      head: treeHead,
-      buf: new Uint8Array(0),
-      ops: new Int32Array(0),
-      opCount: 0,
-      valueKeys: [],
-      values: [],
-      deletes: [],
-    })
+    const treeNodes = headOnly(treeHead)
     const head = { height, hash: bytesOf(1, 32), stateRoot: bytesOf(2, 32), time: 1_700_000_000_000n }
 
     let store = await ChainStore.open(dir.path, { sync: false })
@@ -85,15 +83,7 @@ describe('ChainStore.commit', () => {
       receipts: '[]',
       txHashes: [],
       leaves: gone,
-      treeNodes: new NodeWrites({
-        head: goneTree,
-        buf: new Uint8Array(0),
-        ops: new Int32Array(0),
-        opCount: 0,
-        valueKeys: [],
-        values: [],
-        deletes: [],
-      }),
+      treeNodes: headOnly(goneTree),
     })
     const left = new Map((await store.leaves()).map(([k, v]) => [toHex(k), toHex(v)]))
     expect([...left.keys()].sort()).toEqual(
