@@ -334,6 +334,23 @@ export function wasmKeccak(data: Uint8Array): Uint8Array {
   return out
 }
 
+/** Writes the 65-byte node preimage tag ‖ a[aOff..+32] ‖ b[bOff..+32] into to[at..at+65). */
+export function writeNodePreimage(
+  to: Uint8Array,
+  at: number,
+  tag: number,
+  a: Uint8Array,
+  aOff: number,
+  b: Uint8Array,
+  bOff: number,
+): void {
+  to[at] = tag
+  for (let i = 0; i < 32; i++) {
+    to[at + 1 + i] = a[aOff + i] as number
+    to[at + 33 + i] = b[bOff + i] as number
+  }
+}
+
 /** keccak256(tag ‖ a[aOff..+32] ‖ b[bOff..+32]) into out[outOff..+32]: one 65-byte block, padding preset. */
 export function wasmNodeInto(
   tag: number,
@@ -344,12 +361,7 @@ export function wasmNodeInto(
   out: Uint8Array,
   outOff: number,
 ): void {
-  const m = mem
-  m[NODE] = tag
-  for (let i = 0; i < 32; i++) {
-    m[NODE + 1 + i] = a[aOff + i] as number
-    m[NODE + 33 + i] = b[bOff + i] as number
-  }
+  writeNodePreimage(mem, NODE, tag, a, aOff, b, bOff)
   blocks(NODE, 1)
   readOut(out, outOff)
 }

@@ -13,7 +13,7 @@
  *   inner = keccak256(0x01 ‖ left ‖ right)          an empty subtree is 32 zero bytes
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import { wasmKeccak, wasmKeccakInto, wasmNode64, wasmNodeInto } from './keccakWasm.ts'
+import { wasmKeccak, wasmKeccakInto, wasmNode64, wasmNodeInto, writeNodePreimage } from './keccakWasm.ts'
 
 export type HashingBackend = 'wasm' | 'noble'
 
@@ -65,11 +65,7 @@ export function hashNodeInto(
     wasmNodeInto(tag, a, aOff, b, bOff, out, outOff)
     return
   }
-  node[0] = tag
-  for (let i = 0; i < 32; i++) {
-    node[1 + i] = a[aOff + i] as number
-    node[33 + i] = b[bOff + i] as number
-  }
+  writeNodePreimage(node, 0, tag, a, aOff, b, bOff)
   out.set(keccak_256(node), outOff)
 }
 
