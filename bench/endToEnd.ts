@@ -14,7 +14,8 @@
  *
  * Everything is signed and serialized before timing. `PERPD_BENCH_E2E_SECONDS` sets the sustained window
  * (default 10 s; the paced runs last 0.8 of it); `PERPD_BENCH_E2E_CLIENTS` the sustained run's clients (default
- * 64); `PERPD_BENCH_E2E_CPU_PROF=DIR` runs the node under `--cpu-prof` and leaves its profiles in DIR.
+ * 64); `PERPD_BENCH_E2E_OFFERED` the paced rate of the latency run (default 10,000 orders/s, the issue's);
+ * `PERPD_BENCH_E2E_CPU_PROF=DIR` runs the node under `--cpu-prof` and leaves its profiles in DIR.
  */
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -52,7 +53,8 @@ const BACKLOG = 10_000
  * than the target runs out early and shows ≥ the target (the window is cut there), and signing stays short.
  */
 const SIGNED_SHARE_OF_CEILING = 0.6
-const OFFERED = 10_000
+/** the issue's paced rate; `PERPD_BENCH_E2E_OFFERED` moves it, to read the latency at other loads */
+const OFFERED = Number(process.env.PERPD_BENCH_E2E_OFFERED ?? 10_000)
 const TICK_MS = 10
 /** a cancel names an order at least this many transactions older (bench/endToEndMix.ts) */
 const CANCEL_LAG = 10_000
