@@ -9,6 +9,7 @@ import { endToEndRows } from './endToEnd.ts'
 import { engineReplayRows } from './engineReplay.ts'
 import type { Row } from './harness.ts'
 import { machine, printTable } from './harness.ts'
+import { hostRows, probeHost } from './hostCheck.ts'
 import { liquidationDetectionRowsInChild } from './liquidationDetection.ts'
 import { matchingRows } from './matching.ts'
 import { memoryRows } from './memory.ts'
@@ -17,7 +18,10 @@ import { rpcIngestRows } from './rpcIngest.ts'
 import { signaturePoolRows } from './signaturePool.ts'
 import { signatureRows } from './signatures.ts'
 import { stateTreeRows } from './stateTree.ts'
+import { usedBytes } from './stateTreeHarness.ts'
 
+const hostAtStart = probeHost('start')
+usedBytes() // a full collection: the probe's 256 MB are not left for the first rows' collector
 const rows: Row[] = [
   ...signatureRows(),
   ...(await endToEndRows()),
@@ -30,6 +34,7 @@ const rows: Row[] = [
   ...(await signaturePoolRows()),
   ...(await rpcIngestRows()),
 ]
+rows.push(...hostRows(hostAtStart, probeHost('end')))
 printTable(rows)
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json')
 writeFileSync(out, `${JSON.stringify({ machine: machine(), rows }, null, 2)}\n`)
