@@ -1,11 +1,11 @@
 /**
  * @module Host check: how fast the machine itself is at the start and at the end of a run. On a shared virtual
- * machine the same code reads ±30% from one minute to the next, and most of all where it waits on memory
- * (bench/NOTES.md, tenth pass). Rows with an absolute target (engine replay, liquidation ms) and the tree's commit
- * move with it, so each run records two probes, at its start and at its end:
+ * machine the same code can read 15–50% slower in one hour than in another, and it can drift within a run
+ * (bench/NOTES.md, tenth pass). The rows with an absolute target (engine replay, liquidation ms) and the tree's
+ * commit move with it, so each run records two probes, at its start and at its end:
  * - compute: native signature recoveries per second on one core (libsecp256k1, as the ceiling rows);
- * - memory: dependent random reads per second through 128 MB, a walk around one random cycle, each read waiting for
- *   the one before (no prefetch helps), which is what the tree walk and the engine's large maps pay.
+ * - memory: dependent random reads per second through 128 MB. The walk goes around one random cycle and each read
+ *   waits for the one before, so no prefetch helps: it measures the memory latency of the moment.
  * A ratio of end to start far from 1 says the host changed during the run.
  */
 import { recoverSigner, signDigest } from '../node/index.ts'
