@@ -19,8 +19,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { DEVNET_GENESIS_PATH, recoverSigner, signDigest } from '../node/index.ts'
-import { keccak256 } from '../state/index.ts'
+import { DEVNET_GENESIS_PATH } from '../node/index.ts'
 import type { HeadWatcher } from './endToEndHeads.ts'
 import { watchHeads } from './endToEndHeads.ts'
 import { toBatches } from './endToEndLoad.ts'
@@ -32,7 +31,8 @@ import type { LatencyRun } from './endToEndRuns.ts'
 import { drained, inclusionTimes, latencyRun, refusals, sustainedRun } from './endToEndRuns.ts'
 import { signAll } from './endToEndSigner.ts'
 import type { Measurement, Row } from './harness.ts'
-import { measure, percentile, row } from './harness.ts'
+import { percentile, row } from './harness.ts'
+import { nativeRecovery } from './signatures.ts'
 import { cpuPerUnit, threadCpu } from './threadCpu.ts'
 
 const SECONDS = Number(process.env.PERPD_BENCH_E2E_SECONDS ?? 10)
@@ -73,18 +73,6 @@ function devnetMarkets(): { chainId: number; markets: MarketTerms[]; prices: big
   return { chainId: json.chainId, markets, prices: markets.map((m) => m.price) }
 }
 
-/** Native libsecp256k1 recoveries/s on this thread (as bench/signatures.ts measures them). */
-function nativeRecovery(): Measurement {
-  const key = keccak256(new TextEncoder().encode('e2e ceiling key'))
-  const digests = Array.from({ length: 256 }, (_, i) => keccak256(Uint8Array.of(i, 7)))
-  const sigs = digests.map((d) => signDigest(key, d))
-  let i = 0
-  return measure('native recovery, 1 core', 1, () => {
-    const k = i++ & 255
-    recoverSigner(digests[k] as Uint8Array, sigs[k] as Uint8Array)
-  })
-}
-
 const n = (x: number): string => Math.round(x).toLocaleString('en-US')
 
 function latencyRows(label: string, run: LatencyRun, blockTimeMs: number, note: string): Row[] {
@@ -117,7 +105,7 @@ function latencyNote(run: LatencyRun): string {
 }
 
 export async function endToEndRows(): Promise<Row[]> {
-  const ceiling1 = nativeRecovery()
+  const ceiling1 = nativeRecovery('native recovery, 1 core')
   const cores = availableParallelism()
   const { chainId, markets, prices } = devnetMarkets()
   const people = traders('1', ACCOUNTS)

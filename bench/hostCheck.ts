@@ -8,10 +8,9 @@
  *   waits for the one before, so no prefetch helps: it measures the memory latency of the moment.
  * A ratio of end to start far from 1 says the host changed during the run.
  */
-import { recoverSigner, signDigest } from '../node/index.ts'
-import { keccak256 } from '../state/index.ts'
 import type { Measurement, Row } from './harness.ts'
-import { measure, row } from './harness.ts'
+import { row } from './harness.ts'
+import { nativeRecovery } from './signatures.ts'
 
 export interface HostProbe {
   recovery: Measurement
@@ -49,14 +48,7 @@ function randomCycle(): Int32Array {
 }
 
 export function probeHost(label: string): HostProbe {
-  const key = keccak256(new TextEncoder().encode('host check key'))
-  const digests = Array.from({ length: 64 }, (_, i) => keccak256(Uint8Array.of(i, 7)))
-  const sigs = digests.map((d) => signDigest(key, d))
-  let i = 0
-  const recovery = measure(`native recovery, ${label}`, 1, () => {
-    const k = i++ & 63
-    recoverSigner(digests[k] as Uint8Array, sigs[k] as Uint8Array)
-  })
+  const recovery = nativeRecovery(`native recovery, ${label}`)
   const next = randomCycle()
   let at = walkEnd
   const t0 = performance.now()

@@ -6,18 +6,32 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { recoverSigner, signDigest } from '../node/index.ts'
 import { keccak256 } from '../state/index.ts'
-import type { Row } from './harness.ts'
+import type { Measurement, Row } from './harness.ts'
 import { measure, row } from './harness.ts'
 
-export function signatureRows(): Row[] {
+/** 256 digests and their signatures by one key: what the recovery measurements cycle through. */
+function signedDigests(): { digests: Uint8Array[]; sigs: Uint8Array[] } {
   const key = keccak256(new TextEncoder().encode('bench key'))
   const digests = Array.from({ length: 256 }, (_, i) => keccak256(Uint8Array.of(i, 1, 2, 3)))
-  const sigs = digests.map((d) => signDigest(key, d))
+  return { digests, sigs: digests.map((d) => signDigest(key, d)) }
+}
+
+/**
+ * Native libsecp256k1 recoveries/s on this thread (what node/signatures.ts uses): the one-core figure of the
+ * signature ceiling, for this file's row, the end-to-end ceiling and the host check.
+ */
+export function nativeRecovery(name: string): Measurement {
+  const { digests, sigs } = signedDigests()
   let i = 0
-  const native = measure('libsecp256k1 (native)', 1, () => {
+  return measure(name, 1, () => {
     const k = i++ & 255
     recoverSigner(digests[k] as Uint8Array, sigs[k] as Uint8Array)
   })
+}
+
+export function signatureRows(): Row[] {
+  const { digests, sigs } = signedDigests()
+  const native = nativeRecovery('libsecp256k1 (native)')
   let j = 0
   const noble = measure('@noble/curves (JS)', 1, () => {
     const k = j++ & 255
