@@ -64,7 +64,7 @@ function applyUserTx(state: State, tx: VerifiedTx, env: BlockEnv, dirty: Dirty):
   if (tx.kind === 'oracleReport' || tx.kind === 'deposit') return []
   authorize(state, tx, env.time)
   const account = tx.message.account
-  const activity = state.nonces.get(account) ?? { used: [], windowStart: 0n, orders: 0, cancels: 0 }
+  const activity = state.nonces.get(account) ?? { words: [], windowStart: 0n, orders: 0, cancels: 0 }
   state.nonces.set(account, activity)
   dirty.nonces.add(account)
   // from here on the transaction uses its nonce and counts toward its rate limit, whatever its outcome

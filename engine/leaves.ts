@@ -349,9 +349,10 @@ function encodeAgents(agents: Map<Address, bigint>): Uint8Array {
 }
 
 function encodeNonces(n: NonceWindow): Uint8Array {
-  // count, the nonces, windowStart, orders, cancels: a full window (532 bytes) grew the default 256 twice
-  const w = new Writer(4 + 8 * n.used.length + 8 + 4 + 4).u32(n.used.length)
-  for (const v of n.used) w.u64(v)
+  // count, the nonces, windowStart, orders, cancels: a full window (532 bytes) grew the default 256 twice.
+  // A nonce's u64 is its high word then its low word, both big-endian: the two u32s of the window
+  const w = new Writer(4 + 4 * n.words.length + 8 + 4 + 4).u32(n.words.length >> 1)
+  for (const word of n.words) w.u32(word)
   return w.u64(n.windowStart).u32(n.orders).u32(n.cancels).finish()
 }
 
@@ -476,8 +477,9 @@ export function stateFromLeaves(leaves: Iterable<readonly [Uint8Array, Uint8Arra
       case KEY_PREFIX.nonces: {
         const count = r.u32()
         if (count > NONCE_WINDOW) throw new Error(`nonce window of ${count} entries`)
-        const used = Array.from({ length: count }, () => r.u64())
-        nonces.set(readAddress(k), { used, windowStart: r.u64(), orders: r.u32(), cancels: r.u32() })
+        // each u64 as its two big-endian u32 words, as the window keeps it (engine/nonces.ts)
+        const words = Array.from({ length: 2 * count }, () => r.u32())
+        nonces.set(readAddress(k), { words, windowStart: r.u64(), orders: r.u32(), cancels: r.u32() })
         break
       }
       case KEY_PREFIX.auction:

@@ -316,8 +316,11 @@ export interface Global {
 
 /** An account's replay protection and rate counters (one leaf per address). */
 export interface NonceWindow {
-  /** ascending, at most NONCE_WINDOW entries: the highest nonces used */
-  used: bigint[]
+  /**
+   * the highest nonces used, ascending, at most NONCE_WINDOW of them: nonce i (a u64) is
+   * words[2i] × 2^32 + words[2i + 1], both words 32-bit unsigned numbers (nonces.ts says why not bigints)
+   */
+  words: number[]
   /** first height of the current rate window */
   windowStart: bigint
   orders: number

@@ -5,8 +5,17 @@
  * does not.
  */
 import { describe, expect, it } from 'vitest'
-import { checkNonce, checkTransaction, NONCE_WINDOW, REJECT, subaccountId, TxRejected } from '../../engine/index.ts'
-import { useNonce } from '../../engine/nonces.ts'
+import {
+  allLeaves,
+  checkNonce,
+  checkTransaction,
+  NONCE_WINDOW,
+  REJECT,
+  stateFromLeaves,
+  subaccountId,
+  TxRejected,
+} from '../../engine/index.ts'
+import { nonceWords, usedNonces, useNonce } from '../../engine/nonces.ts'
 import { fromHex, noncesKey, toHex } from '../../state/index.ts'
 import {
   ACCOUNTS,
@@ -41,10 +50,10 @@ describe('checkNonce on a window', () => {
   it('rejects a used nonce and, only when full, one below the lowest', () => {
     expect(NONCE_WINDOW).toBe(64)
     expect(codeOf(() => checkNonce(undefined, 0n))).toBeUndefined()
-    const partial = { used: range(100n, NONCE_WINDOW - 1) } // 100..162, one short of full
+    const partial = { words: nonceWords(range(100n, NONCE_WINDOW - 1)) } // 100..162, one short of full
     expect(codeOf(() => checkNonce(partial, 130n))).toBe(REJECT.nonceReused)
     expect(codeOf(() => checkNonce(partial, 1n))).toBeUndefined() // below, but the window is not full
-    const full = { used: range(100n, NONCE_WINDOW) } // 100..163
+    const full = { words: nonceWords(range(100n, NONCE_WINDOW)) } // 100..163
     expect(codeOf(() => checkNonce(full, 99n))).toBe(REJECT.nonceTooLow)
     expect(codeOf(() => checkNonce(full, 100n))).toBe(REJECT.nonceReused)
     expect(codeOf(() => checkNonce(full, 164n))).toBeUndefined()
@@ -59,7 +68,7 @@ describe('useNonce on a window', () => {
       return seed % n
     }
     for (let run = 0; run < 200; run++) {
-      const window = { used: [] as bigint[] }
+      const window = { words: [] as number[] }
       let reference: bigint[] = []
       // mostly rising, as clients send them, with some out of order and some far back
       let high = 0
@@ -69,9 +78,52 @@ describe('useNonce on a window', () => {
         if (codeOf(() => checkNonce(window, nonce)) !== undefined) continue
         useNonce(window, nonce)
         reference = [...reference, nonce].sort((a, b) => (a < b ? -1 : 1)).slice(-NONCE_WINDOW)
-        expect(window.used).toEqual(reference)
+        expect(usedNonces(window)).toEqual(reference)
       }
     }
+  })
+})
+
+describe('a window kept as 32-bit words', () => {
+  // nonces on both sides of each word's edge, and the largest u64: the words must order and encode as the u64s
+  const edge = [
+    0n,
+    (1n << 31n) - 1n,
+    1n << 31n,
+    (1n << 32n) - 1n,
+    1n << 32n,
+    (1n << 32n) + 1n,
+    (1n << 53n) + 1n,
+    (1n << 63n) + 5n,
+    (1n << 64n) - 2n,
+    (1n << 64n) - 1n,
+  ]
+
+  it('orders, checks and records nonces across the word boundary up to 2^64 − 1', () => {
+    const window = { words: [] as number[] }
+    // inserted out of order: every slot comparison has to weigh the high word before the low one
+    for (const n of [edge[4], edge[1], edge[9], edge[3], edge[0], edge[7], edge[2], edge[8], edge[5], edge[6]])
+      useNonce(window, n as bigint)
+    expect(usedNonces(window)).toEqual(edge)
+    for (const n of edge) expect(codeOf(() => checkNonce(window, n))).toBe(REJECT.nonceReused)
+    // neighbours that differ from a used nonce in one word only are unused
+    expect(codeOf(() => checkNonce(window, (1n << 32n) + 2n))).toBeUndefined()
+    expect(codeOf(() => checkNonce(window, (2n << 32n) + 1n))).toBeUndefined()
+  })
+
+  it('encodes each nonce as its big-endian u64 in the leaf and reads the same window back', () => {
+    const s = stateFromGenesisFile()
+    const r = run(
+      s,
+      edge.map((n) => cancelAllTx(A, 0, n)),
+    )
+    expect(r.receipts.every((x) => x.ok)).toBe(true)
+    const leaf = leafMap(s).get(toHex(noncesKey(fromHex(A)))) as string
+    const u64s = edge.map((n) => n.toString(16).padStart(16, '0')).join('')
+    // count 10, the ten u64s, then windowStart, orders, cancels (not checked here)
+    expect(leaf.slice(0, 2 + 8 + 16 * edge.length)).toBe(`0x0000000a${u64s}`)
+    const back = stateFromLeaves(allLeaves(s).map((w) => [w.key, w.value as Uint8Array]))
+    expect(usedNonces(back.nonces.get(A) ?? { words: [] })).toEqual(edge)
   })
 })
 
@@ -89,7 +141,7 @@ describe('nonces in blocks', () => {
     expect(s.orders.size).toBe(1)
     // another account's nonce 5 is independent
     expect(run1(s, cancelAllTx(B, 0, 5n)).ok).toBe(true)
-    expect(s.nonces.get(A)?.used).toEqual([5n])
+    expect(usedNonces(s.nonces.get(A) ?? { words: [] })).toEqual([5n])
   })
 
   it('once the window is full, a nonce below its lowest is NONCE_TOO_LOW', () => {
@@ -100,7 +152,7 @@ describe('nonces in blocks', () => {
       range(100n, NONCE_WINDOW).map((n) => cancelAllTx(A, 0, n)),
     )
     expect(r.receipts.every((x) => x.ok)).toBe(true)
-    expect(s.nonces.get(A)?.used).toEqual(range(100n, NONCE_WINDOW))
+    expect(usedNonces(s.nonces.get(A) ?? { words: [] })).toEqual(range(100n, NONCE_WINDOW))
 
     const r2 = run(s, [
       cancelAllTx(A, 0, 99n), // below lowest 100 → too low
@@ -114,7 +166,7 @@ describe('nonces in blocks', () => {
       REJECT.nonceTooLow,
       REJECT.nonceReused,
     ])
-    expect(s.nonces.get(A)?.used).toEqual(range(101n, NONCE_WINDOW))
+    expect(usedNonces(s.nonces.get(A) ?? { words: [] })).toEqual(range(101n, NONCE_WINDOW))
   })
 
   it('before the window is full a low nonce is accepted and becomes the lowest', () => {
@@ -130,7 +182,7 @@ describe('nonces in blocks', () => {
       cancelAllTx(A, 0, 1n), // now below lowest 2 → too low
     ])
     expect(r.receipts.map((x) => x.code ?? 'ok')).toEqual(['ok', REJECT.nonceTooLow, 'ok', REJECT.nonceTooLow])
-    expect(s.nonces.get(A)?.used).toEqual([2n, ...range(100n, NONCE_WINDOW - 1)])
+    expect(usedNonces(s.nonces.get(A) ?? { words: [] })).toEqual([2n, ...range(100n, NONCE_WINDOW - 1)])
   })
 
   it('an order rejected by its handler (insufficient margin) still consumes its nonce', () => {
@@ -141,7 +193,7 @@ describe('nonces in blocks', () => {
     const msg = orderMsg(A, { nonce: 7n, price: 20_000_000_000_000n, size: 40_000_000n })
     const r = run(s, [orderTx(msg)])
     expect(r.receipts[0]?.code).toBe(REJECT.insufficientMargin)
-    expect(s.nonces.get(A)?.used).toEqual([7n])
+    expect(usedNonces(s.nonces.get(A) ?? { words: [] })).toEqual([7n])
     expect([...r.dirty.nonces]).toEqual([A])
     // the nonce window is committed: u32 count 1, u64 7, then the rate window: u64 start height (a multiple of
     // windowBlocks = 40, plus 1), u32 orders 1 (this order counted), u32 cancels 0
@@ -200,7 +252,7 @@ describe('nonces in blocks', () => {
     const s = stateFromGenesisFile()
     const r = run1(s, orderTx(orderMsg(A, { nonce: 8n, price: 6_000_000_000_001n })))
     expect(r.code).toBe(REJECT.notOnTick)
-    expect(s.nonces.get(A)?.used).toEqual([8n])
+    expect(usedNonces(s.nonces.get(A) ?? { words: [] })).toEqual([8n])
   })
 
   it('a transaction with the wrong signer does not consume the nonce', () => {
@@ -214,7 +266,7 @@ describe('nonces in blocks', () => {
     expect(s.orders.size).toBe(0)
     // A's own signature on the same message is then accepted with that nonce
     expect(run1(s, orderTx(msg, A)).ok).toBe(true)
-    expect(s.nonces.get(A)?.used).toEqual([9n])
+    expect(usedNonces(s.nonces.get(A) ?? { words: [] })).toEqual([9n])
   })
 
   it('a nonce rejection does not change the window', () => {
@@ -226,6 +278,6 @@ describe('nonces in blocks', () => {
     const r = run(s, [cancelAllTx(A, 0, 50n), cancelAllTx(A, 0, 120n)])
     expect(r.receipts.map((x) => x.code)).toEqual([REJECT.nonceTooLow, REJECT.nonceReused])
     expect(r.dirty.nonces.size).toBe(0)
-    expect(s.nonces.get(A)?.used).toEqual(range(100n, NONCE_WINDOW))
+    expect(usedNonces(s.nonces.get(A) ?? { words: [] })).toEqual(range(100n, NONCE_WINDOW))
   })
 })

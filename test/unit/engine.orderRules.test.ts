@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { State } from '../../engine/index.ts'
 import { allLeaves, markPrice, REJECT, stateFromLeaves } from '../../engine/index.ts'
+import { usedNonces } from '../../engine/nonces.ts'
 import {
   ACCOUNTS,
   BTC_60000,
@@ -80,7 +81,7 @@ describe('rate limits', () => {
     const third = orderMsg(A, { isBuy: true, size: 1000n, price: low, timeInForce: 1 })
     const r = run(s, [buyIoc(A, 1000n, low), buyIoc(A, 1000n, low), orderTx(third)])
     expect(r.receipts.map((x) => x.code ?? 'ok')).toEqual(['ok', 'ok', REJECT.rateLimited])
-    expect(s.nonces.get(A)?.used).toContain(third.nonce)
+    expect(usedNonces(s.nonces.get(A) ?? { words: [] })).toContain(third.nonce)
     for (let i = 0; i < 40; i++) run(s, []) // windowBlocks = 40: the next window has begun
     expect(run1(s, buyIoc(A, 1000n, 5_000_000_000_000n)).ok).toBe(true)
   })
