@@ -9,6 +9,7 @@ import type { LeafWrite } from '../state/index.ts'
 import {
   agentsKey,
   auctionKey,
+  ByteArena,
   bridgeKey,
   fromHex,
   globalKey,
@@ -295,11 +296,11 @@ function decodeMarket(r: Reader): Market {
   }
 }
 
-function encodeSubaccount(s: Subaccount): Uint8Array {
+function encodeSubaccount(s: Subaccount, arena?: ByteArena): Uint8Array {
   const ids = [...s.positions.keys()].sort((a, b) => a - b)
   const assets = [...s.assets].filter(([, amount]) => amount !== 0n).sort(([a], [b]) => a - b)
   // the exact size (an i256 is 33 bytes), so that the Writer neither grows nor copies its buffer at the end
-  const w = new Writer(33 + 4 + ids.length * (4 + 3 * 33) + 4 + assets.length * (4 + 32))
+  const w = new Writer(33 + 4 + ids.length * (4 + 3 * 33) + 4 + assets.length * (4 + 32), arena)
   w.i256(s.collateral).u32(ids.length)
   for (const id of ids) {
     const p = s.positions.get(id) as Position
@@ -313,8 +314,8 @@ function encodeSubaccount(s: Subaccount): Uint8Array {
 /** Its exact size (id, market, address, subaccount, isBuy, price, size, clientId, reduceOnly, expiresAt): no copy. */
 const ORDER_BYTES = 8 + 4 + 20 + 4 + 1 + 32 + 32 + 8 + 1 + 8
 
-function encodeOrder(o: RestingOrder): Uint8Array {
-  const w = address(new Writer(ORDER_BYTES).u64(o.id).u32(o.market), o.address)
+function encodeOrder(o: RestingOrder, arena?: ByteArena): Uint8Array {
+  const w = address(new Writer(ORDER_BYTES, arena).u64(o.id).u32(o.market), o.address)
   return w
     .u32(o.subaccount)
     .bool(o.isBuy)
@@ -348,31 +349,36 @@ function encodeAgents(agents: Map<Address, bigint>): Uint8Array {
   return w.finish()
 }
 
-function encodeNonces(n: NonceWindow): Uint8Array {
+function encodeNonces(n: NonceWindow, arena?: ByteArena): Uint8Array {
   // count, the nonces, windowStart, orders, cancels: a full window (532 bytes) grew the default 256 twice.
   // A nonce's u64 is its high word then its low word, both big-endian: the two u32s of the window
-  const w = new Writer(4 + 4 * n.words.length + 8 + 4 + 4).u32(n.words.length >> 1)
+  const w = new Writer(4 + 4 * n.words.length + 8 + 4 + 4, arena).u32(n.words.length >> 1)
   for (const word of n.words) w.u32(word)
   return w.u64(n.windowStart).u32(n.orders).u32(n.cancels).finish()
 }
 
-function subaccountLeaf(state: State, id: string): LeafWrite {
+function subaccountLeaf(state: State, id: string, arena?: ByteArena): LeafWrite {
   const [addr, sub] = id.split(':') as [Address, string]
   const s = state.subaccounts.get(id)
   const empty = s === undefined || isEmptySubaccount(s)
-  return { key: subaccountKey(fromHex(addr), Number(sub)), value: empty ? null : encodeSubaccount(s) }
+  return { key: subaccountKey(fromHex(addr), Number(sub)), value: empty ? null : encodeSubaccount(s, arena) }
 }
 
-/** Leaves touched by a block, in a fixed order (the order does not change the root, only the batch). */
+/**
+ * Leaves touched by a block, in a fixed order (the order does not change the root, only the batch). The values of
+ * the kinds every order touches (subaccounts, orders, nonce windows) are views of one arena's buffers rather than
+ * an array each (state/byteArena.ts): they live and die with the block's commit.
+ */
 export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
   const out: LeafWrite[] = []
+  const arena = new ByteArena()
   if (dirty.global) out.push({ key: globalKey(), value: encodeGlobal(state) })
   for (const id of [...dirty.markets].sort((a, b) => a - b))
     out.push({ key: marketKey(id), value: encodeMarket(state.markets[id] as Market) })
-  for (const id of [...dirty.subaccounts].sort()) out.push(subaccountLeaf(state, id))
+  for (const id of [...dirty.subaccounts].sort()) out.push(subaccountLeaf(state, id, arena))
   for (const [id, market] of [...dirty.orders].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const o = state.orders.get(id)
-    out.push({ key: orderKey(market, id), value: o === undefined ? null : encodeOrder(o) })
+    out.push({ key: orderKey(market, id), value: o === undefined ? null : encodeOrder(o, arena) })
   }
   for (const id of [...dirty.withdrawals].sort((a, b) => (a < b ? -1 : 1))) {
     const w = state.withdrawals.get(id)
@@ -400,7 +406,7 @@ export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
     out.push({ key: agentsKey(fromHex(a)), value: agents === undefined ? null : encodeAgents(agents) })
   }
   for (const a of [...dirty.nonces].sort())
-    out.push({ key: noncesKey(fromHex(a)), value: encodeNonces(state.nonces.get(a) as NonceWindow) })
+    out.push({ key: noncesKey(fromHex(a)), value: encodeNonces(state.nonces.get(a) as NonceWindow, arena) })
   return out
 }
 

@@ -9,6 +9,8 @@
  * same bytes.
  */
 
+import type { ByteArena } from './byteArena.ts'
+
 export class CodecError extends Error {
   override name = 'CodecError'
 }
@@ -30,16 +32,23 @@ export class Writer {
   /** #buf itself was returned by finish(): the next finish() must copy, so two callers never share one array */
   #handedOut = false
 
-  /** `initial`: bytes to reserve; a caller that knows the encoded size passes it, and nothing is copied. */
-  constructor(initial = 256) {
-    this.#buf = new Uint8Array(initial)
+  /** where the bytes go when given: views of its buffers instead of an array per value (state/byteArena.ts) */
+  readonly #arena: ByteArena | undefined
+
+  /**
+   * `initial`: bytes to reserve; a caller that knows the encoded size passes it, and nothing is copied.
+   * `arena`: write into it, and finish() hands out a view of its buffer.
+   */
+  constructor(initial = 256, arena?: ByteArena) {
+    this.#arena = arena
+    this.#buf = arena === undefined ? new Uint8Array(initial) : arena.reserve(initial)
   }
 
   #ensure(n: number): void {
     if (this.#at + n <= this.#buf.length) return
     let size = Math.max(1, this.#buf.length) * 2 // from an empty reservation (a hint of 0) too
     while (size < this.#at + n) size *= 2
-    const next = new Uint8Array(size)
+    const next = this.#arena === undefined ? new Uint8Array(size) : this.#arena.reserve(size)
     next.set(this.#buf.subarray(0, this.#at))
     this.#buf = next
     this.#handedOut = false
@@ -138,9 +147,20 @@ export class Writer {
    * costs no more memory than a copy would.)
    */
   finish(): Uint8Array {
+    if (this.#arena !== undefined && !this.#handedOut) {
+      // the unused tail goes back to the arena; later writes find no room and move to a new reservation first
+      this.#buf = this.#arena.trim(this.#buf, this.#at)
+      this.#handedOut = true
+      return this.#buf
+    }
     if (this.#at === this.#buf.length && !this.#handedOut) {
       this.#handedOut = true
       return this.#buf
+    }
+    if (this.#arena !== undefined) {
+      const copy = this.#arena.reserve(this.#at)
+      copy.set(this.#buf.subarray(0, this.#at))
+      return copy
     }
     return this.#buf.slice(0, this.#at)
   }

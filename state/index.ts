@@ -2,6 +2,7 @@
  * @module state: authenticated state. Canonical codec, key prefixes, and the Merkle commitment over leaves.
  * Pure: no I/O. The node persists leaves; this folder only says how they are encoded and committed.
  */
+export { ByteArena } from './byteArena.ts'
 export { CodecError, Reader, Writer } from './codec.ts'
 export { bytesEqual, concatBytes, fromHex, HASH_BYTES, keccak256, toHex } from './hash.ts'
 export type { KeyPrefix } from './keys.ts'

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ChainStore } from '../../node/index.ts'
 import type { LeafWrite, TreeNodeWrite } from '../../state/index.ts'
-import { NodeWrites, toHex } from '../../state/index.ts'
+import { ByteArena, NodeWrites, toHex } from '../../state/index.ts'
 import { tempDir } from '../support/nodes.ts'
 
 /** `length` bytes from a seed (distinct seeds give distinct arrays; no byte pattern repeats across a key). */
@@ -41,11 +41,18 @@ describe('ChainStore.commit', () => {
     const height = 0x0102030405n
     // 70,000 index entries: ~3 MB of keys and locations, so many staging buffers; indexes past 2^16 use byte 9
     const txHashes = Array.from({ length: 70_000 }, (_, i) => bytesOf(i, 32))
-    // leaves short enough to live in V8's heap (copied out) and longer ones (passed as they are)
-    const leaves: LeafWrite[] = Array.from({ length: 3_000 }, (_, i) => ({
-      key: bytesOf(100_000 + i, 20 + (i % 30)),
-      value: bytesOf(200_000 + i, [1, 12, 64, 65, 300, 532][i % 6] as number),
-    }))
+    // leaves short enough to live in V8's heap (copied out) and longer ones (passed as they are); every third
+    // value is a view into a shared arena, as the engine's leaf values are (passed as they are, short ones too)
+    const arena = new ByteArena()
+    const inArena = (v: Uint8Array): Uint8Array => {
+      const view = arena.reserve(v.length)
+      view.set(v)
+      return view
+    }
+    const leaves: LeafWrite[] = Array.from({ length: 3_000 }, (_, i) => {
+      const value = bytesOf(200_000 + i, [1, 12, 64, 65, 300, 532, 2][i % 7] as number)
+      return { key: bytesOf(100_000 + i, 20 + (i % 30)), value: i % 3 === 0 ? inArena(value) : value }
+    })
     const treeHead = Array.from({ length: 2_000 }, (_, i) => ({
       key: bytesOf(300_000 + i, 11 + (i % 33)),
       value: bytesOf(400_000 + i, [40, 64, 73, 120][i % 4] as number),

@@ -21,6 +21,7 @@ import {
   txRootOfEncoded,
 } from '../../engine/index.ts'
 import {
+  ByteArena,
   CodecError,
   concatBytes,
   EMPTY_ROOT,
@@ -138,6 +139,52 @@ describe('Writer size hints', () => {
       expect(third).toEqual(bytes(...padded, 8))
     },
   )
+})
+
+describe('Writer into a ByteArena', () => {
+  const write = (w: Writer) => w.u8(7).u32(0x0102_0304).u64(5n)
+  const expected = bytes(7, 1, 2, 3, 4, ...zeros(7), 5)
+
+  it('gives the same bytes as a plain writer for any hint, as views side by side in one buffer', () => {
+    const arena = new ByteArena()
+    const outs = [13, 256, 14, 0, 1, 12].map((hint) => write(new Writer(hint, arena)).finish())
+    for (const out of outs) expect(out).toEqual(expected)
+    // an exact or too long hint gives its tail back: the next view starts where the last one ended
+    expect(outs.slice(0, 3).map((o) => o.byteOffset)).toEqual([0, 13, 26])
+    // a hint too short grows into new reservations further on; the views never overlap
+    for (let i = 1; i < outs.length; i++)
+      expect((outs[i] as Uint8Array).byteOffset).toBeGreaterThanOrEqual(
+        (outs[i - 1] as Uint8Array).byteOffset + (outs[i - 1] as Uint8Array).length,
+      )
+    expect(new Set(outs.map((o) => o.buffer)).size).toBe(1)
+  })
+
+  it('a finished view is not changed by writing on, and two finishes never share bytes', () => {
+    const arena = new ByteArena()
+    const w = write(new Writer(13, arena))
+    const first = w.finish()
+    const second = w.finish()
+    second[0] = 99
+    expect(first).toEqual(expected)
+    w.u8(8)
+    const third = w.finish()
+    expect(first).toEqual(expected)
+    expect(third).toEqual(bytes(...expected, 8))
+    // the next writer's bytes land after all three
+    const next = new Writer(1, arena).u8(42).finish()
+    for (const o of [first, second, third]) expect(next.byteOffset).toBeGreaterThanOrEqual(o.byteOffset + o.length)
+  })
+
+  it('a value longer than a buffer (256 KiB) gets a buffer of its own, and the values after it do not overlap it', () => {
+    const arena = new ByteArena()
+    const before = write(new Writer(13, arena)).finish()
+    const big = new Writer(0, arena).fixed(new Uint8Array(300_000).fill(3), 300_000).finish()
+    const after = write(new Writer(13, arena)).finish()
+    expect([big.length, big[0], big[299_999]]).toEqual([300_000, 3, 3])
+    expect(big.buffer).not.toBe(before.buffer)
+    expect([before, after]).toEqual([expected, expected])
+    if (after.buffer === big.buffer) expect(after.byteOffset).toBeGreaterThanOrEqual(big.byteOffset + big.length)
+  })
 })
 
 describe('Writer rejects values out of range', () => {
