@@ -14,14 +14,18 @@ import type { NonceWindow } from './types.ts'
 
 export const NONCE_WINDOW = 64
 
+const TWO_32 = 4294967296
+/** Below this a nonce converts to a double exactly, and its words come without making a bigint. */
+const EXACT_DOUBLE = 1n << 53n
+
 /** The high 32 bits of a u64 nonce, as a number. */
 function high(nonce: bigint): number {
-  return Number(nonce >> 32n)
+  return nonce < EXACT_DOUBLE ? Math.floor(Number(nonce) / TWO_32) : Number(nonce >> 32n)
 }
 
 /** The low 32 bits of a u64 nonce, as a number. */
 function low(nonce: bigint): number {
-  return Number(nonce & 0xffffffffn)
+  return nonce < EXACT_DOUBLE ? Number(nonce) % TWO_32 : Number(nonce & 0xffffffffn)
 }
 
 /** Entries in the window. */
