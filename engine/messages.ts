@@ -4,6 +4,7 @@
  * as JSON booleans, addresses as 0x-hex of 20 bytes. Every error names the field.
  */
 
+import { isHex } from '../state/index.ts'
 import type { FieldType, FieldValue, MessageFields, TxKind } from './typedData.ts'
 import { EIP712_TYPES, PRIMARY_TYPE, TX_KINDS } from './typedData.ts'
 
@@ -133,7 +134,7 @@ function decodeUint(raw: unknown, bits: number, field: string, index = -1): bigi
 function decodeField(type: FieldType, raw: unknown, field: string): FieldValue {
   switch (type) {
     case 'address':
-      if (typeof raw !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(raw))
+      if (typeof raw !== 'string' || !isHex(raw, 40))
         throw new MessageError(`${field} must be a 0x-prefixed 20-byte hex address`, field)
       return raw.toLowerCase()
     case 'bool':

@@ -8,6 +8,7 @@
  * may recover a signature, ~70 µs) cannot hold the sequencer's block timer back for long.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
+import { isHex } from '../state/index.ts'
 import type { RpcBackend } from './backend.ts'
 import { APP_ERRORS, PROTOCOL_ERRORS, RpcError } from './errors.ts'
 import type { Json } from './json.ts'
@@ -49,8 +50,6 @@ const NOT_THE_ACCOUNTS = new Set<number>([
   PROTOCOL_ERRORS.invalidParams,
 ])
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/
-
 function errorResponse(id: RpcResponse['id'], e: unknown, onInternal?: (e: unknown) => void): RpcResponse {
   if (e instanceof RpcError) {
     const error: RpcResponse['error'] = { code: e.code, message: e.message }
@@ -77,7 +76,7 @@ export function claimedAccount(request: unknown): string | undefined {
   const message = isObject(tx) ? tx.message : undefined
   if (!isObject(message)) return undefined
   const account = typeof message.account === 'string' ? message.account : message.signer
-  return typeof account === 'string' && ADDRESS.test(account) ? account.toLowerCase() : undefined
+  return typeof account === 'string' && isHex(account, 40) ? account.toLowerCase() : undefined
 }
 
 interface Answered {

@@ -7,6 +7,7 @@
  * The validator walks the schema, never the value beyond it, so a deeply nested value costs no more than the
  * schema's depth; string lengths are checked before patterns.
  */
+import { isHex } from '../state/index.ts'
 import type { Json } from './json.ts'
 
 export type SchemaType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'null'
@@ -48,12 +49,22 @@ export const SCHEMA_REF_PREFIX = '#/components/schemas/'
 
 export type SchemaTable = Readonly<Record<string, JsonSchema>>
 
-const patterns = new WeakMap<JsonSchema, RegExp>()
+/** A compiled pattern: a RegExp, or a table check with the same answers */
+interface Pattern {
+  test(v: string): boolean
+}
 
-function patternOf(schema: JsonSchema & { pattern: string }): RegExp {
+const patterns = new WeakMap<JsonSchema, Pattern>()
+
+/** `^0x[0-9a-fA-F]{n}$`, the pattern of every hex field (hashes, addresses, signatures): tested by table, not regex */
+const HEX_PATTERN = /^\^0x\[0-9a-fA-F\]\{(\d+)\}\$$/
+
+function patternOf(schema: JsonSchema & { pattern: string }): Pattern {
   let re = patterns.get(schema)
   if (re === undefined) {
-    re = new RegExp(schema.pattern, 'u')
+    const hex = HEX_PATTERN.exec(schema.pattern)
+    const digits = Number(hex?.[1])
+    re = hex !== null ? { test: (v: string) => isHex(v, digits) } : new RegExp(schema.pattern, 'u')
     patterns.set(schema, re)
   }
   return re

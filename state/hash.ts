@@ -90,6 +90,20 @@ export function fromHex(hex: string): Uint8Array {
   return out
 }
 
+/**
+ * True when `s` is '0x' then exactly `digits` hex digits of either case: what /^0x[0-9a-fA-F]{digits}$/ tests, by
+ * the table fromHex reads. V8 ran that expression at 0.3–0.9 µs for a 65-byte signature (slower with the
+ * 'u' flag a schema pattern carries); every transaction checks a signature and a few addresses this way.
+ */
+export function isHex(s: string, digits: number): boolean {
+  if (s.length !== digits + 2 || s.charCodeAt(0) !== 48 || s.charCodeAt(1) !== 120) return false
+  for (let i = 2; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 0x7f || (DIGIT_VALUE[c] as number) < 0) return false
+  }
+  return true
+}
+
 function invalidHex(hex: string): Error {
   return new Error(`invalid hex: ${hex.slice(0, 20)}`)
 }

@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../../engine/index.ts'
-import { fromHex, toHex } from '../../state/index.ts'
+import { fromHex, isHex, toHex } from '../../state/index.ts'
 
 /** The engine's seeded generator (mulberry32) as 32-bit integers, uniform in [0, 2^32). */
 function generator(seed: number): () => number {
@@ -115,5 +115,38 @@ describe('fromHex', () => {
       else expect(fromHex(s), JSON.stringify(s)).toEqual(expected)
     }
     expect(accepted).toBeGreaterThan(2_000)
+  })
+})
+
+describe('isHex', () => {
+  it('answers exactly as /^0x[0-9a-fA-F]{n}$/u does, on random strings of hex and near-hex characters', () => {
+    const next = generator(4)
+    const alphabet = ['0', '9', 'a', 'f', 'A', 'F', 'g', 'G', 'x', 'X', ' ', '/', ':', '@', '`', '\u00e1', '\u0130']
+    const expressions = new Map([0, 1, 2, 5, 8].map((n) => [n, new RegExp(`^0x[0-9a-fA-F]{${n}}$`, 'u')]))
+    let accepted = 0
+    for (let k = 0; k < 20_000; k++) {
+      const prefix = ['0x', '0X', '', 'x', '00x'][next() % 5] as string
+      let s = prefix
+      const length = next() % 10
+      for (let i = 0; i < length; i++) s += alphabet[next() % 8 < 6 ? next() % 6 : next() % alphabet.length]
+      for (const [digits, re] of expressions) {
+        const expected = re.test(s)
+        if (expected) accepted++
+        expect(isHex(s, digits), `${JSON.stringify(s)} with ${digits} digits`).toBe(expected)
+      }
+    }
+    expect(accepted).toBeGreaterThan(1_000)
+  })
+
+  it('takes a signature and an address, and refuses a digit short, a digit over, and a non-ASCII digit', () => {
+    const sig = `0x${'aB'.repeat(65)}`
+    expect([isHex(sig, 130), isHex(sig, 128), isHex(sig.slice(0, -1), 130), isHex(`${sig}0`, 130)]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ])
+    expect(isHex(`0x${'0'.repeat(39)}\u0130`, 40)).toBe(false) // code 0x130: its low 7 bits are '0'
+    expect(isHex(`0x${'f'.repeat(40)}`, 40)).toBe(true)
   })
 })
