@@ -11,6 +11,11 @@ export class MempoolFull extends Error {
   override name = 'MempoolFull'
 }
 
+/** The account already has a pending transaction with this nonce. */
+export class NonceTaken extends Error {
+  override name = 'NonceTaken'
+}
+
 /** A pending transaction with the keys it is filed under, made once when it arrives. */
 interface Pending {
   entry: VerifiedSignedTx
@@ -44,12 +49,18 @@ export class Mempool {
     return this.#pendingNonces.has(`${account}:${nonce}`)
   }
 
-  /** `at`: when it arrived (ms, the node's clock), for expire(). */
-  add(entry: VerifiedSignedTx, at = 0): void {
-    if (this.#pending.size >= this.capacity) throw new MempoolFull(`mempool holds ${this.capacity} transactions`)
-    const key = toHex(entry.tx.hash)
+  /**
+   * `at`: when it arrived (ms, the node's clock), for expire(). `key`: toHex of its hash, when the caller has made
+   * it already (admission has, to look for a duplicate first). Refuses another transaction with a nonce its account
+   * already has pending (NonceTaken), then any past the capacity (MempoolFull); either way nothing is added.
+   */
+  add(entry: VerifiedSignedTx, at = 0, key = toHex(entry.tx.hash)): void {
     const nonce = messageNonce(entry.tx)
     const nonceKey = nonce === null ? null : `${messageAccount(entry.tx)}:${nonce}`
+    // the same transaction again is not a second use of its nonce (it keeps its place: see below)
+    if (nonceKey !== null && this.#pendingNonces.has(nonceKey) && !this.#pending.has(key))
+      throw new NonceTaken(`nonce ${nonce} is already used by a pending transaction`)
+    if (this.#pending.size >= this.capacity) throw new MempoolFull(`mempool holds ${this.capacity} transactions`)
     this.#pending.set(key, { entry, key, at, nonceKey })
     if (nonceKey !== null) this.#pendingNonces.add(nonceKey)
   }

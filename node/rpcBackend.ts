@@ -44,7 +44,7 @@ import { createAdmissionSignatures } from './admissionSignatures.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import { alarmHealth, currentAlarm } from './evidence.ts'
 import type { Mempool } from './mempool.ts'
-import { MempoolFull } from './mempool.ts'
+import { MempoolFull, NonceTaken } from './mempool.ts'
 import { blockJson, RecentBlocks } from './recentBlocks.ts'
 import type { SignaturePool } from './signaturePool.ts'
 import { createSignaturePool } from './signaturePool.ts'
@@ -160,14 +160,14 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
     } catch (e) {
       throw signatureRefused(e)
     }
-    return admitVerified(verified)
+    admitVerified(verified)
+    return verified
   }
 
-  /** Admission after the signature: state checks, then the mempool. */
-  function admitVerified(verified: VerifiedSignedTx): VerifiedSignedTx {
+  /** Admission after the signature: state checks, then the mempool. Returns the hash as hex (made once). */
+  function admitVerified(verified: VerifiedSignedTx): string {
     const hash = toHex(verified.tx.hash)
     if (mempool.has(hash)) throw appError('ALREADY_KNOWN', `transaction ${hash} is already pending`)
-    const nonce = messageNonce(verified.tx)
     const account = messageAccount(verified.tx)
     try {
       const time = BigInt(Math.max(init.now(), Number(chain.head.time) + 1))
@@ -180,27 +180,26 @@ export function createRpcBackend(init: BackendInit): NodeBackend {
       }
       throw e
     }
-    if (nonce !== null && mempool.hasNonce(account, nonce))
-      throw appError('NONCE_REUSED', `nonce ${nonce} is already used by a pending transaction`, 'nonce')
     try {
-      mempool.add(verified, init.now())
+      mempool.add(verified, init.now(), hash)
     } catch (e) {
+      if (e instanceof NonceTaken) throw appError('NONCE_REUSED', e.message, 'nonce')
       if (e instanceof MempoolFull)
         throw appError('MEMPOOL_FULL', `mempool full: ${e.message}; retry once blocks have drained it`)
       throw e
     }
-    return verified
+    return hash
   }
 
   /** After the signature: admission, then the hand-off to the sequencer when this node forwards. */
   function admitRecovered(recovered: VerifiedSignedTx, signed: SignedTx): { hash: string } {
     // no wait for Chain.settled(): between a block's execution and the end of its commit the live state is that
     // block's, the one the next block builds on, so admission checks against it (docs/architecture.md)
-    const verified = admitVerified(recovered)
+    const hash = admitVerified(recovered)
     if (init.forward !== undefined) {
       init.forward(encodeSignedTx(signed)).catch((e: unknown) => init.log(`forwarding failed: ${String(e)}`))
     }
-    return { hash: toHex(verified.tx.hash) }
+    return { hash }
   }
 
   function transactionJson(hash: string): Json | undefined {

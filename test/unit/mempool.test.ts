@@ -3,17 +3,19 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Address, VerifiedTx } from '../../engine/index.ts'
-import { Mempool, MempoolFull } from '../../node/index.ts'
+import { Mempool, MempoolFull, NonceTaken } from '../../node/index.ts'
 import { toHex } from '../../state/index.ts'
 
 const A = `0x${'aa'.repeat(20)}` as Address
 
-function entry(n: number) {
+/** Nonce n; `clientId` tells apart transactions with the same nonce (its hash's byte 30). */
+function entry(n: number, clientId = 1n) {
   const hash = new Uint8Array(32)
   hash[31] = n
+  hash[30] = Number(clientId) - 1
   const tx = {
     kind: 'cancel',
-    message: { account: A, subaccount: 0, market: 0, clientId: 1n, nonce: BigInt(n) },
+    message: { account: A, subaccount: 0, market: 0, clientId, nonce: BigInt(n) },
     hash,
     signer: A,
   } as VerifiedTx
@@ -51,6 +53,17 @@ describe('mempool', () => {
     pool.remove([entry(1).tx.hash])
     pool.add(entry(3), 0)
     expect(pool.size).toBe(2)
+  })
+
+  it('refuses a second transaction with a pending nonce of its account, before its capacity, and adds nothing', () => {
+    const pool = new Mempool(1)
+    pool.add(entry(1), 0)
+    // same account and nonce, another message (another hash): a second use of the nonce while the pool is full
+    const twin = entry(1, 2n)
+    expect(toHex(twin.tx.hash)).not.toBe(hex(1))
+    expect(() => pool.add(twin, 0)).toThrow(NonceTaken)
+    expect([pool.size, pool.has(toHex(twin.tx.hash))]).toEqual([1, false])
+    expect(() => pool.add(entry(2), 0)).toThrow(MempoolFull)
   })
 
   it('remove frees the hash and the nonce, keeps the others in arrival order, and ignores unknown hashes', () => {
