@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module'
 import type { Address } from '../engine/index.ts'
-import { keccak256, toHex } from '../state/index.ts'
+import { fromHex, keccak256, toHex } from '../state/index.ts'
 
 interface Secp256k1 {
   ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean): Uint8Array
@@ -19,16 +19,25 @@ interface Secp256k1 {
 
 const secp = createRequire(import.meta.url)('secp256k1') as Secp256k1
 
-const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
+/** n/2 (n the curve order), big-endian: the largest s a signature may carry */
+const HALF_N = fromHex('0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0')
 
 export class SignatureError extends Error {
   override name = 'SignatureError'
 }
 
-function readS(sig: Uint8Array): bigint {
-  let s = 0n
-  for (let i = 32; i < 64; i++) s = (s << 8n) | BigInt(sig[i] as number)
-  return s
+/**
+ * s (bytes 32–63, big-endian) above n/2, compared byte by byte from the most significant: the first byte that
+ * differs decides. (Read into a bigint it made 64 bigints a signature, ~1.2 µs of the ~2 µs this module adds to a
+ * native recovery.)
+ */
+function isHighS(sig: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) {
+    const a = sig[32 + i] as number
+    const b = HALF_N[i] as number
+    if (a !== b) return a > b
+  }
+  return false
 }
 
 export function addressOfPublicKey(uncompressed: Uint8Array): Address {
@@ -41,8 +50,7 @@ export function recoverSigner(digest: Uint8Array, signature: Uint8Array): Addres
   const v = signature[64] as number
   const recid = v >= 27 ? v - 27 : v
   if (recid !== 0 && recid !== 1) throw new SignatureError(`signature v must be 27, 28, 0 or 1, got ${v}`)
-  if (readS(signature) > HALF_N)
-    throw new SignatureError('signature s is in the upper half of the curve order (high-s)')
+  if (isHighS(signature)) throw new SignatureError('signature s is in the upper half of the curve order (high-s)')
   try {
     return addressOfPublicKey(secp.ecdsaRecover(signature.subarray(0, 64), recid, digest, false))
   } catch {

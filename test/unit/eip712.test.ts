@@ -67,4 +67,35 @@ describe('EIP-712 vectors (viem-signed)', () => {
     expect(() => recoverSigner(digest, badV)).toThrow(/v must be/)
     expect(() => recoverSigner(digest, sig.slice(0, 64))).toThrow(/65 bytes/)
   })
+
+  it('draws the high-s line exactly at n/2, whichever byte of s decides', () => {
+    const v = vectors.vectors[0]
+    const sig = fromHex(v.signature)
+    const digest = fromHex(v.digest)
+    const halfN = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
+    const withS = (s: bigint): Uint8Array => {
+      const out = sig.slice()
+      for (let i = 63, rest = s; i >= 32; i--, rest >>= 8n) out[i] = Number(rest & 0xffn)
+      return out
+    }
+    // the outcome for an allowed s is whatever recovery gives (an address, or no public key): never high-s
+    const highS = (s: bigint): boolean => {
+      try {
+        recoverSigner(digest, withS(s))
+        return false
+      } catch (e) {
+        return /high-s/.test((e as Error).message)
+      }
+    }
+    const cases: [bigint, boolean][] = [
+      [halfN, false],
+      [halfN + 1n, true], // differs from n/2 in the last byte only
+      [halfN - 1n, false],
+      [halfN + (1n << 128n), true], // a middle byte decides, the later ones lower
+      [halfN - (1n << 128n) + 0xffn, false], // a middle byte decides, the last one higher
+      [1n << 255n, true], // the first byte decides
+      [1n, false],
+    ]
+    expect(cases.map(([s]) => highS(s))).toEqual(cases.map(([, high]) => high))
+  })
 })
