@@ -367,7 +367,8 @@ function subaccountLeaf(state: State, id: string, arena?: ByteArena): LeafWrite 
 /**
  * Leaves touched by a block, in a fixed order (the order does not change the root, only the batch). The values of
  * the kinds every order touches (subaccounts, orders, nonce windows) are views of one arena's buffers rather than
- * an array each (state/byteArena.ts): they live and die with the block's commit.
+ * an array each (state/byteArena.ts): they live and die with the block's commit (or, through allLeaves, with a
+ * tree's build; 1M accounts hold ~340 MiB less RSS for it, bench/NOTES.md eleventh pass).
  */
 export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
   const out: LeafWrite[] = []

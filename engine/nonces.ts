@@ -28,20 +28,17 @@ function low(nonce: bigint): number {
   return nonce < EXACT_DOUBLE ? Number(nonce) % TWO_32 : Number(nonce & 0xffffffffn)
 }
 
-/** Entries in the window. */
-export function nonceCount(window: Pick<NonceWindow, 'words'>): number {
-  return window.words.length >> 1
+/** Entry i of the window as a u64. */
+function nonceAt(words: readonly number[], i: number): bigint {
+  return (BigInt(words[2 * i] as number) << 32n) | BigInt(words[2 * i + 1] as number)
 }
 
-/** The window's nonces, ascending (for views and tests; the engine reads the words). */
+/** The window's nonces, ascending (for tests and messages; the engine reads the words). */
 export function usedNonces(window: Pick<NonceWindow, 'words'>): bigint[] {
-  const w = window.words
-  const out = new Array<bigint>(w.length >> 1)
-  for (let i = 0; i < out.length; i++) out[i] = (BigInt(w[2 * i] as number) << 32n) | BigInt(w[2 * i + 1] as number)
-  return out
+  return Array.from({ length: window.words.length >> 1 }, (_, i) => nonceAt(window.words, i))
 }
 
-/** The words of ascending nonces (0 ≤ n < 2^64): how a window is built from its decoded leaf or in tests. */
+/** The words of ascending nonces (0 ≤ n < 2^64): a window built from its nonces (tests). */
 export function nonceWords(nonces: readonly bigint[]): number[] {
   const out: number[] = []
   for (const n of nonces) out.push(high(n), low(n))
@@ -76,7 +73,7 @@ export function checkNonce(window: Pick<NonceWindow, 'words'> | undefined, nonce
   const at = slot(words, h, l)
   if (words[2 * at] === h && words[2 * at + 1] === l) reject(REJECT.nonceReused, `nonce ${nonce} was already used`)
   if (words.length >> 1 >= NONCE_WINDOW && at === 0)
-    reject(REJECT.nonceTooLow, `nonce ${nonce} is below the account's window (lowest kept: ${usedNonces(window)[0]})`)
+    reject(REJECT.nonceTooLow, `nonce ${nonce} is below the account's window (lowest kept: ${nonceAt(words, 0)})`)
 }
 
 /** Records a nonce that passed checkNonce; keeps the window ascending and bounded. */

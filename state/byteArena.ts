@@ -11,7 +11,7 @@
  * only to values that live and die together (one block's leaf values, one batch's keys).
  */
 
-/** Bytes per buffer: one block's leaf values (~2,000–3,000 of 100–532 bytes) fit in a few. */
+/** Bytes per buffer: a block's leaf values (~2,000–3,000 of 100–532 bytes), or its store keys (~18,000 of 20–45), fit in a few. */
 const CHUNK_BYTES = 256 * 1024
 
 export class ByteArena {
