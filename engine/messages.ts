@@ -111,23 +111,54 @@ export class MessageError extends Error {
 }
 
 const BITS: Record<string, number> = { uint8: 8, uint32: 32, uint64: 64, uint256: 256 }
-const DECIMAL = /^(0|[1-9][0-9]{0,77})$/
 /** 2^bits for each width: made once, not a bigint shift per decoded value */
 const LIMIT: ReadonlyMap<number, bigint> = new Map([8, 32, 64, 256].map((bits) => [bits, 1n << BigInt(bits)]))
+/** digits of 2^256 − 1: a longer decimal cannot fit any field */
+const MAX_DIGITS = 78
+
+/**
+ * The wire form of an unsigned integer: 0, or 1–78 decimal digits without a leading zero (one wire form per value).
+ * What /^(0|[1-9][0-9]{0,77})$/ tests, by char codes: the expression ran for every integer field of every order.
+ */
+function isDecimal(s: string): boolean {
+  if (s.length === 0 || s.length > MAX_DIGITS || (s.length > 1 && s.charCodeAt(0) === 48)) return false
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+function notUnsigned(field: string, index: number): MessageError {
+  const name = index < 0 ? field : `${field}[${index}]`
+  return new MessageError(`${name} must be an unsigned integer as a decimal string`, name)
+}
+
+function tooWide(field: string, index: number, bits: number): MessageError {
+  const name = index < 0 ? field : `${field}[${index}]`
+  return new MessageError(`${name} does not fit in uint${bits}`, name)
+}
 
 /** `index`: the item's place in an array field (named `field[index]` in errors, a name built only for one). */
 function decodeUint(raw: unknown, bits: number, field: string, index = -1): bigint {
   let v: bigint
-  if (typeof raw === 'string' && DECIMAL.test(raw)) v = BigInt(raw)
+  if (typeof raw === 'string' && isDecimal(raw)) v = BigInt(raw)
   else if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) v = BigInt(raw)
-  else {
-    const name = index < 0 ? field : `${field}[${index}]`
-    throw new MessageError(`${name} must be an unsigned integer as a decimal string`, name)
-  }
-  if (v >= (LIMIT.get(bits) as bigint)) {
-    const name = index < 0 ? field : `${field}[${index}]`
-    throw new MessageError(`${name} does not fit in uint${bits}`, name)
-  }
+  else throw notUnsigned(field, index)
+  if (v >= (LIMIT.get(bits) as bigint)) throw tooWide(field, index, bits)
+  return v
+}
+
+/**
+ * A uint8 or uint32 field as a number, with decodeUint's rules and errors but no bigint made: a decimal of at most
+ * 10 digits is exact as a double.
+ */
+function decodeSmallUint(raw: unknown, bits: 8 | 32, field: string, index = -1): number {
+  let v: number
+  if (typeof raw === 'string' && isDecimal(raw)) v = raw.length <= 10 ? Number(raw) : Number.POSITIVE_INFINITY
+  else if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) v = raw
+  else throw notUnsigned(field, index)
+  if (v >= 2 ** bits) throw tooWide(field, index, bits)
   return v
 }
 
@@ -141,8 +172,9 @@ function decodeField(type: FieldType, raw: unknown, field: string): FieldValue {
       if (typeof raw !== 'boolean') throw new MessageError(`${field} must be a JSON boolean`, field)
       return raw
     case 'uint8':
+      return decodeSmallUint(raw, 8, field)
     case 'uint32':
-      return Number(decodeUint(raw, BITS[type] as number, field))
+      return decodeSmallUint(raw, 32, field)
     case 'uint64':
     case 'uint256':
       return decodeUint(raw, BITS[type] as number, field)
@@ -150,9 +182,9 @@ function decodeField(type: FieldType, raw: unknown, field: string): FieldValue {
     case 'uint256[]': {
       if (!Array.isArray(raw)) throw new MessageError(`${field} must be a JSON array`, field)
       if (raw.length > MAX_ARRAY_ITEMS) throw new MessageError(`${field} has more than ${MAX_ARRAY_ITEMS} items`, field)
-      const bits = type === 'uint32[]' ? 32 : 256
-      const items = raw.map((x, i) => decodeUint(x, bits, field, i))
-      return bits === 32 ? items.map(Number) : items
+      return type === 'uint32[]'
+        ? raw.map((x, i) => decodeSmallUint(x, 32, field, i))
+        : raw.map((x, i) => decodeUint(x, 256, field, i))
     }
   }
 }

@@ -85,52 +85,81 @@ interface Answered {
   code: number | undefined
 }
 
+/** Records the call's outcome and latency, and pairs its response with its error code. */
+function finish(
+  opts: DispatchOptions,
+  label: string,
+  started: number,
+  response: RpcResponse | null,
+  code: number | undefined,
+): Answered {
+  opts.metrics?.request(label, outcomeOf(code), (performance.now() - started) / 1000)
+  return { response, code }
+}
+
+/** The answer to a call (none to a notification) that returned `result`. */
+function answer(
+  opts: DispatchOptions,
+  label: string,
+  started: number,
+  id: RpcResponse['id'],
+  quiet: boolean,
+  result: Json,
+): Answered {
+  return finish(opts, label, started, quiet ? null : { jsonrpc: '2.0', id, result }, undefined)
+}
+
+/** The answer to a call (none to a notification) that threw `e`; the error code is kept either way. */
+function refusal(
+  opts: DispatchOptions,
+  label: string,
+  started: number,
+  id: RpcResponse['id'],
+  quiet: boolean,
+  e: unknown,
+): Answered {
+  const response = errorResponse(id, e, opts.onInternalError)
+  return finish(opts, label, started, quiet ? null : response, response.error?.code)
+}
+
 /**
  * One call. An admission whose signer was recovered ahead is answered synchronously (a value, not a promise):
  * a batch's calls run one after another and most find their signer back already, so a promise and an async
  * frame per call were work for nothing (bench/NOTES.md, eighth pass). Everything else is answered through a
- * promise.
+ * promise. The synchronous path makes no closure: the answer's parts are passed to `answer` and `refusal`.
  */
 function call(request: unknown, ctx: CallContext, opts: DispatchOptions): Answered | Promise<Answered> {
   const started = performance.now()
-  let label = 'unknown'
-  const done = (response: RpcResponse | null, code: number | undefined): Answered => {
-    opts.metrics?.request(label, outcomeOf(code), (performance.now() - started) / 1000)
-    return { response, code }
-  }
   if (!isObject(request)) {
     const e = new RpcError(PROTOCOL_ERRORS.invalidRequest, 'a request must be a JSON object')
-    return done(errorResponse(null, e), e.code)
+    return finish(opts, 'unknown', started, errorResponse(null, e), e.code)
   }
-  const isNotification = !('id' in request)
+  const quiet = !('id' in request)
   const id = validId(request.id) ? request.id : null
-  if (request.jsonrpc !== '2.0' || typeof request.method !== 'string' || (!isNotification && !validId(request.id))) {
+  if (request.jsonrpc !== '2.0' || typeof request.method !== 'string' || (!quiet && !validId(request.id))) {
     const e = new RpcError(PROTOCOL_ERRORS.invalidRequest, 'expected {"jsonrpc":"2.0","method":string,"id"?}')
-    return done(errorResponse(id, e), e.code)
+    return finish(opts, 'unknown', started, errorResponse(id, e), e.code)
   }
   const spec = METHODS_BY_NAME.get(request.method)
-  const answered = (result: Json): Answered => done(isNotification ? null : { jsonrpc: '2.0', id, result }, undefined)
-  const failed = (e: unknown): Answered => {
-    const response = errorResponse(id, e, opts.onInternalError)
-    return done(isNotification ? null : response, response.error?.code)
-  }
+  const label = spec?.name ?? 'unknown'
   try {
     if (spec === undefined)
       throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `method ${request.method.slice(0, 64)} not found`)
-    label = spec.name
     if (spec.run === undefined || !spec.transports.includes(opts.transport ?? 'http'))
       throw new RpcError(PROTOCOL_ERRORS.methodNotFound, `${spec.name} is served over WebSocket only (/ws)`)
     // reads then show the head they name, not a block still being committed; admission does not wait (it would
     // stall every client for the length of each commit's write, and the block it lands in re-checks it anyway)
-    if (spec.admission !== true)
-      return ctx.backend
-        .settled()
-        .then(() => runMethod(spec, request.params, ctx))
-        .then(answered, failed)
-    const result = runMethod(spec, request.params, ctx)
-    return result instanceof Promise ? result.then(answered, failed) : answered(result)
+    const result =
+      spec.admission === true
+        ? runMethod(spec, request.params, ctx)
+        : ctx.backend.settled().then(() => runMethod(spec, request.params, ctx))
+    if (!(result instanceof Promise)) return answer(opts, label, started, id, quiet, result)
+    return result.then(
+      (r) => answer(opts, label, started, id, quiet, r),
+      (e: unknown) => refusal(opts, label, started, id, quiet, e),
+    )
   } catch (e) {
-    return failed(e)
+    return refusal(opts, label, started, id, quiet, e)
   }
 }
 
@@ -158,7 +187,8 @@ async function runAll(requests: unknown[], backend: RpcBackend, opts: DispatchOp
   const yieldEveryMs = opts.yieldEveryMs ?? 4
   const out: RpcResponse[] = []
   let slice = performance.now()
-  for (const [i, request] of requests.entries()) {
+  for (let i = 0; i < requests.length; i++) {
+    const request = requests[i]
     // the backend starts shared work (signature recovery) for the calls ahead, a window at a time
     if (requests.length > 1 && i % PREFETCH_WINDOW === 0)
       backend.prefetch?.(requests.slice(i === 0 ? 0 : i + PREFETCH_WINDOW, i + 2 * PREFETCH_WINDOW))

@@ -78,10 +78,15 @@ function typeOf(v: unknown): SchemaType | 'other' {
   return 'other'
 }
 
+function typeIs(want: SchemaType, got: SchemaType | 'other'): boolean {
+  return want === got || (want === 'number' && got === 'integer')
+}
+
 function typeMatches(want: SchemaType | readonly SchemaType[], v: unknown): boolean {
   const got = typeOf(v)
-  const ok = (t: SchemaType): boolean => t === got || (t === 'number' && got === 'integer')
-  return typeof want === 'string' ? ok(want) : want.some(ok)
+  if (typeof want === 'string') return typeIs(want, got)
+  for (const t of want) if (typeIs(t, got)) return true
+  return false
 }
 
 export function resolveRef(schema: JsonSchema, table: SchemaTable): JsonSchema {
@@ -92,11 +97,30 @@ export function resolveRef(schema: JsonSchema, table: SchemaTable): JsonSchema {
   return target
 }
 
-function fail(path: (string | number)[], schema: JsonSchema, keyword: string): Violation {
-  return { path, schema, keyword }
+/**
+ * The walk keeps one path array, pushing a name or index on the way down and popping it on the way back, and a
+ * violation takes a copy: a new array per property visited was ~0.3 KB of garbage a signed order (bench/NOTES.md,
+ * twelfth pass).
+ */
+function fail(path: readonly (string | number)[], schema: JsonSchema, keyword: string): Violation {
+  return { path: [...path], schema, keyword }
 }
 
-function checkScalar(s: JsonSchema, v: unknown, path: (string | number)[]): Violation | undefined {
+/** validate(schema, value) with `step` on the path while it runs. */
+function validateAt(
+  schema: JsonSchema,
+  value: unknown,
+  table: SchemaTable,
+  path: (string | number)[],
+  step: string | number,
+): Violation | undefined {
+  path.push(step)
+  const bad = validate(schema, value, table, path)
+  path.pop()
+  return bad
+}
+
+function checkScalar(s: JsonSchema, v: unknown, path: readonly (string | number)[]): Violation | undefined {
   if (s.enum !== undefined && !s.enum.some((e) => e === v)) return fail(path, s, 'enum')
   if (s.const !== undefined && s.const !== v) return fail(path, s, 'const')
   if (typeof v === 'string') {
@@ -117,7 +141,7 @@ function checkArray(s: JsonSchema, v: unknown[], path: (string | number)[], tabl
   if (s.minItems !== undefined && v.length < s.minItems) return fail(path, s, 'minItems')
   if (s.items === undefined) return undefined
   for (let i = 0; i < v.length; i++) {
-    const bad = validate(s.items, v[i], table, [...path, i])
+    const bad = validateAt(s.items, v[i], table, path, i)
     if (bad !== undefined) return bad
   }
   return undefined
@@ -129,23 +153,29 @@ function checkObject(
   path: (string | number)[],
   table: SchemaTable,
 ): Violation | undefined {
-  for (const name of s.required ?? [])
-    if (!Object.hasOwn(v, name)) return fail([...path, name], resolveRef(s.properties?.[name] ?? {}, table), 'missing')
-  for (const name of Object.keys(v)) {
+  if (s.required !== undefined)
+    for (const name of s.required)
+      if (!Object.hasOwn(v, name))
+        return fail([...path, name], resolveRef(s.properties?.[name] ?? {}, table), 'missing')
+  for (const name in v) {
+    if (!Object.hasOwn(v, name)) continue
     const prop = s.properties !== undefined && Object.hasOwn(s.properties, name) ? s.properties[name] : undefined
     if (prop !== undefined) {
-      const bad = validate(prop, v[name], table, [...path, name])
+      const bad = validateAt(prop, v[name], table, path, name)
       if (bad !== undefined) return bad
     } else if (s.additionalProperties === false) return fail([...path, name], {}, 'unknown')
     else if (typeof s.additionalProperties === 'object') {
-      const bad = validate(s.additionalProperties, v[name], table, [...path, name])
+      const bad = validateAt(s.additionalProperties, v[name], table, path, name)
       if (bad !== undefined) return bad
     }
   }
   return undefined
 }
 
-/** The first violation of `schema` by `value`, or undefined when it conforms. */
+/**
+ * The first violation of `schema` by `value`, or undefined when it conforms. `path`: where `value` sits (the walk
+ * adds to it and takes its steps off again before returning).
+ */
 export function validate(
   schema: JsonSchema,
   value: unknown,
@@ -155,16 +185,26 @@ export function validate(
   const s = resolveRef(schema, table)
   if (s.type !== undefined && !typeMatches(s.type, value)) return fail(path, s, 'type')
   if (s.oneOf !== undefined) {
-    const matches = s.oneOf.filter((branch) => validate(branch, value, table, path) === undefined).length
+    let matches = 0
+    for (const branch of s.oneOf) if (validate(branch, value, table, path) === undefined) matches++
     if (matches !== 1) return fail(path, s, 'oneOf')
   }
-  if (s.anyOf !== undefined && !s.anyOf.some((branch) => validate(branch, value, table, path) === undefined))
-    return fail(path, s, 'anyOf')
+  if (s.anyOf !== undefined && !anyBranch(s.anyOf, value, table, path)) return fail(path, s, 'anyOf')
   const scalar = checkScalar(s, value, path)
   if (scalar !== undefined) return scalar
   if (Array.isArray(value)) return checkArray(s, value, path, table)
   if (typeof value === 'object' && value !== null) return checkObject(s, value as Record<string, unknown>, path, table)
   return undefined
+}
+
+function anyBranch(
+  branches: readonly JsonSchema[],
+  value: unknown,
+  table: SchemaTable,
+  path: (string | number)[],
+): boolean {
+  for (const branch of branches) if (validate(branch, value, table, path) === undefined) return true
+  return false
 }
 
 /**

@@ -36,16 +36,29 @@ for (let b = 0; b < 256; b++) {
 /** fromCharCode.apply passes each char code as an argument on the stack: longer inputs go in pieces. */
 const APPLY_BYTES = 4096
 
+/** Lengths (bytes) up to which toHex keeps its array of char codes for the next call of the same length. */
+const KEPT_CODES_BYTES = 128
+
+/** CODES_BY_LENGTH[n]: the char codes of a hex string of n bytes, '0x' in place, rewritten by each call. */
+const CODES_BY_LENGTH: number[][] = []
+
 /**
  * Lowercase 0x-hex. Built from char codes in one call rather than by `+=`: concatenation leaves a rope of ~n
  * pieces that V8 must flatten when the string is hashed (a Map key) or serialized, which cost more than building
- * it (measured ~1.8× faster for 20–65 bytes, flattening included).
+ * it (measured ~1.8× faster for 20–65 bytes, flattening included). For up to KEPT_CODES_BYTES bytes the codes go
+ * into an array kept for that length, so the string is the only allocation: a new array for a 32-byte hash was
+ * ~540 bytes of garbage, and the sequencer makes a few hex strings per order (bench/NOTES.md, twelfth pass).
+ * Nothing runs between filling the array and reading it, so sharing it is safe.
  */
 export function toHex(bytes: Uint8Array): `0x${string}` {
   if (bytes.length > APPLY_BYTES) return toHexInPieces(bytes)
-  const codes = new Array<number>(2 + 2 * bytes.length)
-  codes[0] = 48 // '0'
-  codes[1] = 120 // 'x'
+  let codes = bytes.length <= KEPT_CODES_BYTES ? CODES_BY_LENGTH[bytes.length] : undefined
+  if (codes === undefined) {
+    codes = new Array<number>(2 + 2 * bytes.length).fill(0)
+    codes[0] = 48 // '0'
+    codes[1] = 120 // 'x'
+    if (bytes.length <= KEPT_CODES_BYTES) CODES_BY_LENGTH[bytes.length] = codes
+  }
   for (let i = 0, j = 2; i < bytes.length; i++, j += 2) {
     const b = bytes[i] as number
     codes[j] = HIGH_DIGIT[b] as number

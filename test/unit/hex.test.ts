@@ -52,6 +52,13 @@ describe('toHex', () => {
     expect(toHex(all.subarray(250, 253))).toBe('0xfafbfc')
     expect(toHex(new Uint8Array(0))).toBe('0x')
   })
+
+  it('a string already returned is unchanged by later calls of the same length (they share a code array)', () => {
+    const first = toHex(new Uint8Array(32).fill(0xab))
+    const second = toHex(new Uint8Array(32).fill(0x01))
+    expect(first).toBe(`0x${'ab'.repeat(32)}`)
+    expect(second).toBe(`0x${'01'.repeat(32)}`)
+  })
 })
 
 describe('fromHex', () => {

@@ -73,6 +73,22 @@ describe('validator keywords', () => {
     expect(bad({ b: { tags: [null] } })).toMatchObject({ path: ['b', 'tags', 0] })
     expect(validate(s, { a: {} }, SCHEMA_TABLE)).toBeUndefined()
   })
+  it('a oneOf branch that fails deep inside leaves nothing on the path of a later violation', () => {
+    const s: JsonSchema = {
+      type: 'object',
+      properties: {
+        c: {
+          oneOf: [
+            { type: 'object', properties: { d: { type: 'string' } } },
+            { type: 'object', properties: { d: { type: 'integer' } } },
+          ],
+        },
+        e: { type: 'string' },
+      },
+    }
+    expect(validate(s, { c: { d: 1 }, e: 2 }, SCHEMA_TABLE)).toMatchObject({ path: ['e'], keyword: 'type' })
+    expect(validate(s, { c: { d: true } }, SCHEMA_TABLE)).toMatchObject({ path: ['c'], keyword: 'oneOf' })
+  })
   it('a value nested far deeper than the schema costs only the schema depth', () => {
     let deep: unknown = 1
     for (let i = 0; i < 100_000; i++) deep = [deep]
@@ -236,6 +252,36 @@ describe('decodeMessage names the field in each refusal', () => {
       'markets and prices must have the same length',
       'prices',
     ])
+  })
+
+  it('integer fields of every width follow the decimal rule as the regular expression states it', () => {
+    // the reference: the rule as first written (a regex, then BigInt and a comparison with 2^bits)
+    const expected = (raw: unknown, field: string, bits: number): unknown => {
+      const fine =
+        (typeof raw === 'string' && /^(0|[1-9][0-9]{0,77})$/.test(raw)) ||
+        (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0)
+      if (!fine) return [`${field} must be an unsigned integer as a decimal string`, field]
+      return BigInt(raw as string | number) < 1n << BigInt(bits)
+        ? undefined
+        : [`${field} does not fit in uint${bits}`, field]
+    }
+    const widths: [string, number][] = [
+      ['timeInForce', 8],
+      ['market', 32],
+      ['nonce', 64],
+      ['size', 256],
+    ]
+    const raws: unknown[] = [
+      ...['', '0', '00', '01', '1', '9', '10', '255', '256', '-1', '+1', '1e3', ' 1', '1 ', '0x10', '1.0', 'a', '٣'],
+      ...['4294967295', '4294967296', '9999999999', '10000000000', '00000000001', '18446744073709551615'],
+      ...['18446744073709551616', '9'.repeat(77), '9'.repeat(78), '1'.repeat(79), ((1n << 256n) - 1n).toString()],
+      ...[0, 1, 255, 256, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 2 ** 53, -1, 1.5, Number.NaN, null, true, ['1']],
+    ]
+    for (const [field, bits] of widths)
+      for (const raw of raws)
+        expect(refusal('order', { ...order, [field]: raw }), `${field} ${String(raw)}`).toEqual(
+          expected(raw, field, bits),
+        )
   })
 })
 
