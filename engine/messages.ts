@@ -211,7 +211,8 @@ export function decodeMessage(kind: TxKind, raw: unknown): TxMessage {
     out[field.name] = decodeField(field.type, input[field.name], field.name)
   }
   const names = FIELD_NAMES.get(kind) ?? NO_NAMES
-  for (const name of Object.keys(input)) if (!names.has(name)) throw new MessageError(`unknown field ${name}`, name)
+  for (const name in input)
+    if (Object.hasOwn(input, name) && !names.has(name)) throw new MessageError(`unknown field ${name}`, name)
   if (kind === 'oracleReport' && (out.markets as number[]).length !== (out.prices as bigint[]).length)
     throw new MessageError('markets and prices must have the same length', 'prices')
   return { kind, message: out } as unknown as TxMessage

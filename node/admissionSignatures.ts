@@ -18,7 +18,7 @@
  * Only the signer is computed ahead, a pure function of the request: errors and their order are unchanged.
  */
 import type { SignedTx, TxKind } from '../engine/index.ts'
-import { decodeMessage, isTxKind, SYSTEM_KINDS, typedDataDigest } from '../engine/index.ts'
+import { decodeMessage, isTxKind, SIGNATURE_BYTES, SYSTEM_KINDS, typedDataDigest } from '../engine/index.ts'
 import { fromHex } from '../state/index.ts'
 import type { RecoveryItem } from './signaturePacking.ts'
 import type { RecoveryResult, SignaturePool } from './signaturePool.ts'
@@ -134,12 +134,19 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
     prefetch(requests) {
       const items: RecoveryItem[] = []
       const group: RecoveryGroup = { results: undefined, done: Promise.resolve() }
+      // the window's signatures side by side in one buffer: a 65-byte array of its own gets a malloc'd backing
+      // store (over V8's 64-byte in-heap limit), ~0.8 µs each; a view of a shared buffer is one small object.
+      // The buffer lives while any of its transactions does (in the mempool, then until its block is written)
+      const signatures = new Uint8Array(SIGNATURE_BYTES * requests.length)
       for (const request of requests) {
         const p = decodable(request)
         if (p === undefined || ahead.has(p.message)) continue
         let signed: SignedTx
         try {
-          signed = { ...decodeMessage(p.kind, p.message), signature: fromHex(p.signature) } as SignedTx
+          const at = SIGNATURE_BYTES * items.length
+          // a signature of another length throws here: the call's params check refuses it before recovery
+          const signature = fromHex(p.signature, signatures.subarray(at, at + SIGNATURE_BYTES))
+          signed = { ...decodeMessage(p.kind, p.message), signature } as SignedTx
         } catch {
           continue // the call itself will meet this error and answer it
         }

@@ -62,6 +62,15 @@ describe('toHex', () => {
 })
 
 describe('fromHex', () => {
+  it('writes into a view of a larger buffer when given one, leaving the rest of the buffer alone', () => {
+    const buffer = new Uint8Array(8).fill(0xee)
+    const view = buffer.subarray(2, 5)
+    expect(fromHex('0x0a0B0c', view)).toBe(view)
+    expect([...buffer]).toEqual([0xee, 0xee, 0x0a, 0x0b, 0x0c, 0xee, 0xee, 0xee])
+    expect(() => fromHex('0x0a0b', view)).toThrow('invalid hex')
+    expect(() => fromHex('0x0a0b0c0d', view)).toThrow('invalid hex')
+  })
+
   it('inverts toHex and matches Buffer, with or without 0x/0X, in any letter case', () => {
     const next = generator(2)
     for (const length of LENGTHS) {
