@@ -64,6 +64,6 @@ export type {
   TxEvent,
   VerifiedTx,
 } from './types.ts'
-export { subaccountId } from './types.ts'
+export { internAddress, subaccountId } from './types.ts'
 export type { AccountView, BookView, MarketView, PositionView } from './views.ts'
 export { accountView, bookView, marketView, markPrice, openInterestNotional } from './views.ts'

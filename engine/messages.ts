@@ -7,6 +7,7 @@
 import { isHex } from '../state/index.ts'
 import type { FieldType, FieldValue, MessageFields, TxKind } from './typedData.ts'
 import { EIP712_TYPES, PRIMARY_TYPE, TX_KINDS } from './typedData.ts'
+import { internAddress } from './types.ts'
 
 /** Lowercase 0x-prefixed 20-byte hex. */
 export type Address = `0x${string}`
@@ -167,7 +168,7 @@ function decodeField(type: FieldType, raw: unknown, field: string): FieldValue {
     case 'address':
       if (typeof raw !== 'string' || !isHex(raw, 40))
         throw new MessageError(`${field} must be a 0x-prefixed 20-byte hex address`, field)
-      return raw.toLowerCase()
+      return internAddress(raw.toLowerCase())
     case 'bool':
       if (typeof raw !== 'boolean') throw new MessageError(`${field} must be a JSON boolean`, field)
       return raw

@@ -9,6 +9,7 @@ import type { TxMessage } from './messages.ts'
 import { MAX_ARRAY_ITEMS } from './messages.ts'
 import type { FieldType, FieldValue, TypedField } from './typedData.ts'
 import { EIP712_TYPES, PRIMARY_TYPE, TX_KINDS } from './typedData.ts'
+import { internAddress } from './types.ts'
 
 export const SIGNATURE_BYTES = 65
 
@@ -47,7 +48,7 @@ function writeField(w: Writer, type: FieldType, v: FieldValue): void {
 function readField(r: Reader, type: FieldType): FieldValue {
   switch (type) {
     case 'address':
-      return toHex(r.fixed(20))
+      return internAddress(toHex(r.fixed(20)))
     case 'bool':
       return r.bool()
     case 'uint8':

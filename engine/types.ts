@@ -470,13 +470,36 @@ export function isIsolated(subaccount: number): boolean {
   return subaccount >= FIRST_ISOLATED_SUBACCOUNT
 }
 
+/** Addresses kept by internAddress and by subaccountId's memo, each, before it is cleared and starts again. */
+const MAX_INTERNED_ADDRESSES = 1 << 21
+/** One string object per address: see internAddress. */
+const canonicalAddresses = new Map<string, Address>()
+
+/**
+ * The one string object kept for this (lowercase) address, equal to it. Every message decoded, signer recovered
+ * and block read makes a new string for an address it has seen thousands of times, and the engine then looks it
+ * up in several Maps (subaccounts, nonces, agents, rate limits) and compares it with the signer. A fresh string
+ * must be hashed for each lookup and compared character by character, its characters one more cache line to
+ * fetch; the kept one carries its hash, compares equal to itself by identity, and stays in cache with the
+ * accounts that trade. In the node each of those steps of `authorize` took 0.4–0.8 µs (bench/NOTES.md, twelfth
+ * pass). A pure memo, like subaccountId's: results never depend on it, and it is cleared when full.
+ */
+export function internAddress(address: string): Address {
+  const known = canonicalAddresses.get(address)
+  if (known !== undefined) return known
+  if (canonicalAddresses.size >= MAX_INTERNED_ADDRESSES) canonicalAddresses.clear()
+  // a flat copy: `address` may be a slice of a larger string (a worker's answer), which the slice would keep alive
+  const kept = [...address].join('') as Address
+  canonicalAddresses.set(kept, kept)
+  return kept
+}
+
 /**
  * Subaccount ids are interned: a freshly built `${address}:${n}` costs a concatenation, a flattening and a
  * hash on every Map lookup (about 0.4 µs measured, several times per transaction), while one string object
  * keeps its hash. A pure memo, so results never depend on it; bounded by clearing it when full.
  */
 const interned = new Map<string, string[]>()
-const MAX_INTERNED_ADDRESSES = 1 << 21
 /** Subaccount numbers below this are interned (covers the cross range and the first isolated ones). */
 const INTERNED_SUBACCOUNTS = 256
 

@@ -8,7 +8,7 @@
  */
 
 import type { Address, SignedTx, VerifiedTx } from '../engine/index.ts'
-import { SYSTEM_KINDS, typedDataDigest } from '../engine/index.ts'
+import { internAddress, SYSTEM_KINDS, typedDataDigest } from '../engine/index.ts'
 import { recoverSigner, SignatureError } from './signatures.ts'
 
 export interface VerifiedSignedTx {
@@ -21,7 +21,8 @@ export const SYSTEM_SIGNATURE: Uint8Array = new Uint8Array(65)
 
 /** The transaction with its hash (the EIP-712 digest) and its recovered signer: what the engine receives. */
 export function withSigner(signed: SignedTx, hash: Uint8Array, signer: Address): VerifiedTx {
-  return { ...signed, hash, signer } as VerifiedTx
+  // the engine's one string for this address (engine/types.ts internAddress), not the worker answer's slice
+  return { ...signed, hash, signer: internAddress(signer) } as VerifiedTx
 }
 
 export function verifySignedTx(domainSep: Uint8Array, signed: SignedTx): VerifiedSignedTx {
