@@ -376,10 +376,18 @@ export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
   if (dirty.global) out.push({ key: globalKey(), value: encodeGlobal(state) })
   for (const id of [...dirty.markets].sort((a, b) => a - b))
     out.push({ key: marketKey(id), value: encodeMarket(state.markets[id] as Market) })
-  for (const id of [...dirty.subaccounts].sort()) out.push(subaccountLeaf(state, id, arena))
-  for (const [id, market] of [...dirty.orders].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  // the per-order kinds in indexed loops: this runs once a block, too rarely to be optimized, and an unoptimized
+  // for…of made an iterator result (and a [key, value] pair for the orders) per leaf
+  const subaccounts = [...dirty.subaccounts].sort()
+  for (let i = 0; i < subaccounts.length; i++) out.push(subaccountLeaf(state, subaccounts[i] as string, arena))
+  const orders = [...dirty.orders.keys()].sort((a, b) => (a < b ? -1 : 1))
+  for (let i = 0; i < orders.length; i++) {
+    const id = orders[i] as bigint
     const o = state.orders.get(id)
-    out.push({ key: orderKey(market, id), value: o === undefined ? null : encodeOrder(o, arena) })
+    out.push({
+      key: orderKey(dirty.orders.get(id) as number, id),
+      value: o === undefined ? null : encodeOrder(o, arena),
+    })
   }
   for (const id of [...dirty.withdrawals].sort((a, b) => (a < b ? -1 : 1))) {
     const w = state.withdrawals.get(id)
@@ -406,8 +414,11 @@ export function leafWrites(state: State, dirty: Dirty): LeafWrite[] {
     const agents = state.agents.get(a)
     out.push({ key: agentsKey(fromHex(a)), value: agents === undefined ? null : encodeAgents(agents) })
   }
-  for (const a of [...dirty.nonces].sort())
+  const nonces = [...dirty.nonces].sort()
+  for (let i = 0; i < nonces.length; i++) {
+    const a = nonces[i] as Address
     out.push({ key: noncesKey(fromHex(a)), value: encodeNonces(state.nonces.get(a) as NonceWindow, arena) })
+  }
   return out
 }
 

@@ -234,7 +234,8 @@ export class ChainStore {
         location[11] = i & 0xff
         batch.put(txIndexKey(hash, bytes), location)
       })
-      for (const leaf of c.leaves) {
+      for (let i = 0; i < c.leaves.length; i++) {
+        const leaf = c.leaves[i] as LeafWrite
         const key = leafDbKey(leaf.key, bytes)
         if (leaf.value === null) batch.del(key)
         else batch.put(key, bytes.outsideHeap(leaf.value))
