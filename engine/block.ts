@@ -37,7 +37,7 @@ export function encodeHeader(h: BlockHeader): Uint8Array {
     .u64(h.height)
     .fixed(h.parentHash, 32)
     .u64(h.time)
-    .fixed(fromHex(h.proposer), 20)
+    .hex(h.proposer, 20)
     .fixed(h.txRoot, 32)
     .fixed(h.stateRoot, 32)
     .finish()

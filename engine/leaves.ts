@@ -52,7 +52,7 @@ import type {
 } from './types.ts'
 import { AUCTION_CURVE, subaccountId } from './types.ts'
 
-const address = (w: Writer, a: Address): Writer => w.fixed(fromHex(a), 20)
+const address = (w: Writer, a: Address): Writer => w.hex(a, 20)
 const readAddress = (r: Reader): Address => toHex(r.fixed(20))
 
 function encodeTerms(w: Writer, t: AuctionTerms): Writer {

@@ -18,7 +18,7 @@ export type SignedTx = TxMessage & { signature: Uint8Array }
 function writeField(w: Writer, type: FieldType, v: FieldValue): void {
   switch (type) {
     case 'address':
-      w.fixed(fromHex(v as string), 20)
+      w.hex(v as string, 20)
       return
     case 'bool':
       w.bool(v as boolean)

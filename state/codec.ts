@@ -10,6 +10,7 @@
  */
 
 import type { ByteArena } from './byteArena.ts'
+import { hexInto } from './hash.ts'
 
 export class CodecError extends Error {
   override name = 'CodecError'
@@ -127,6 +128,18 @@ export class Writer {
     if (bytes.length !== length) throw new CodecError(`expected ${length} bytes, got ${bytes.length}`)
     this.#ensure(length)
     this.#buf.set(bytes, this.#at)
+    this.#at += length
+    return this
+  }
+
+  /** The `length` bytes spelled by 0x-hex `hex` (an address, a hash), decoded straight into the buffer. */
+  hex(hex: string, length: number): this {
+    this.#ensure(length)
+    try {
+      hexInto(hex, length, this.#buf, this.#at)
+    } catch {
+      throw new CodecError(`expected ${length} bytes of hex, got ${hex.slice(0, 24)}`)
+    }
     this.#at += length
     return this
   }

@@ -89,22 +89,47 @@ for (let d = 0; d < 6; d++) {
  * `into` may hold part of the bytes.
  */
 export function fromHex(hex: string, into?: Uint8Array): Uint8Array {
-  // '0' then 'x' or 'X' (the two differ only in bit 0x20)
-  const start = hex.length >= 2 && hex.charCodeAt(0) === 48 && (hex.charCodeAt(1) | 0x20) === 120 ? 2 : 0
+  const start = hexStart(hex)
   if ((hex.length - start) % 2 !== 0) throw invalidHex(hex)
   const length = (hex.length - start) / 2
   if (into !== undefined && into.length !== length) throw invalidHex(hex)
   const out = into ?? new Uint8Array(length)
-  for (let i = 0, j = start; i < out.length; i++, j += 2) {
+  decodeHex(hex, start, out, 0, length)
+  return out
+}
+
+/**
+ * Writes the `length` bytes that `hex` (0x-prefixed or bare) spells into `out` from `at`, with fromHex's rules; for
+ * a writer that puts an address into its own buffer without an array for it (state/codec.ts Writer.hex).
+ */
+export function hexInto(hex: string, length: number, out: Uint8Array, at: number): void {
+  const start = hexStart(hex)
+  if (hex.length - start !== 2 * length) throw invalidHex(hex)
+  try {
+    decodeHex(hex, start, out, at, length)
+  } catch (e) {
+    // a refused string leaves no bytes behind (a Writer counts on the bytes past its end being zero)
+    out.fill(0, at, at + length)
+    throw e
+  }
+}
+
+/** 2 when `hex` starts with '0x' or '0X', else 0 */
+function hexStart(hex: string): number {
+  // '0' then 'x' or 'X' (the two differ only in bit 0x20)
+  return hex.length >= 2 && hex.charCodeAt(0) === 48 && (hex.charCodeAt(1) | 0x20) === 120 ? 2 : 0
+}
+
+function decodeHex(hex: string, start: number, out: Uint8Array, at: number, length: number): void {
+  for (let i = 0, j = start; i < length; i++, j += 2) {
     const a = hex.charCodeAt(j)
     const b = hex.charCodeAt(j + 1)
     const high = DIGIT_VALUE[a & 0x7f] as number
     const low = DIGIT_VALUE[b & 0x7f] as number
     // a code of 128 or more is no hex digit: masked above only to stay inside the table
     if (((a | b) & ~0x7f) !== 0 || (high | low) < 0) throw invalidHex(hex)
-    out[i] = (high << 4) | low
+    out[at + i] = (high << 4) | low
   }
-  return out
 }
 
 /**

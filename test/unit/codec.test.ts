@@ -25,6 +25,7 @@ import {
   CodecError,
   concatBytes,
   EMPTY_ROOT,
+  fromHex,
   keccak256,
   leafHash,
   MerkleState,
@@ -200,8 +201,29 @@ describe('Writer rejects values out of range', () => {
     ['i256 2^256', (w: Writer) => w.i256(U256_MAX + 1n)],
     ['i256 −2^256', (w: Writer) => w.i256(-(U256_MAX + 1n))],
     ['fixed of the wrong length', (w: Writer) => w.fixed(new Uint8Array(19), 20)],
+    ['hex of 19 bytes for 20', (w: Writer) => w.hex(`0x${'ab'.repeat(19)}`, 20)],
+    ['hex of 21 bytes for 20', (w: Writer) => w.hex(`0x${'ab'.repeat(21)}`, 20)],
+    ['hex with a non-digit', (w: Writer) => w.hex(`0x${'ab'.repeat(19)}ag`, 20)],
   ])('%s throws CodecError', (_name, write) => {
     expect(() => write(new Writer())).toThrow(CodecError)
+  })
+})
+
+describe('Writer.hex', () => {
+  it('writes the bytes fixed(fromHex(…)) writes, with or without 0x and in either case', () => {
+    const hex = `0x${'0123456789abcdefABCDEF'.repeat(2)}00ff`.slice(0, 42)
+    const expected = new Writer().u8(7).fixed(fromHex(hex), 20).u8(9).finish()
+    expect(new Writer().u8(7).hex(hex, 20).u8(9).finish()).toEqual(expected)
+    expect(new Writer().u8(7).hex(hex.slice(2), 20).u8(9).finish()).toEqual(expected)
+    expect(new Writer(1).u8(7).hex(hex.toUpperCase().replace('0X', '0x'), 20).u8(9).finish()).toEqual(expected)
+  })
+
+  it('a refused string leaves nothing behind: a u256 written next is still exact', () => {
+    const w = new Writer(64)
+    // the last digit pair is bad, after 19 good bytes were decoded
+    expect(() => w.hex(`0x${'ff'.repeat(19)}zz`, 20)).toThrow(CodecError)
+    const bytes = w.u256(5n).finish()
+    expect(bytes).toEqual(Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? 5 : 0)))
   })
 })
 
