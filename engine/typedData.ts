@@ -3,7 +3,7 @@
  * are part of the protocol: a wallet signs exactly these, `perp_chainInfo().eip712` publishes them, and the
  * binary transaction codec (txCodec.ts) writes fields in this order.
  */
-import { concatBytes, keccak256, treeKeccak } from '../state/index.ts'
+import { concatBytes, keccak256, treeKeccak, treeKeccakInto } from '../state/index.ts'
 
 export const TX_KINDS = [
   'order',
@@ -191,18 +191,33 @@ function writeValue(buf: Uint8Array, view: DataView, at: number, type: FieldType
       return
     }
     default:
-      writeWord(view, at, typeof value === 'bigint' ? value : BigInt(value as number))
+      if (typeof value === 'bigint') writeWord(view, at, value)
+      else writeSmallWord(view, at, value as number)
   }
 }
 
+/** A uint8 or uint32 field's word without a bigint made for it: 28 zero bytes, then the value big-endian. */
+function writeSmallWord(view: DataView, at: number, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`not a uint32: ${v}`)
+  for (let k = 0; k < 28; k += 4) view.setUint32(at + k, 0)
+  view.setUint32(at + 28, v)
+}
+
 export function structHash(primaryType: string, message: MessageFields): Uint8Array {
+  const out = new Uint8Array(32)
+  structHashInto(primaryType, message, out, 0)
+  return out
+}
+
+/** structHash written to out[at..at+32]: the digest takes it in place, with no array of its own. */
+function structHashInto(primaryType: string, message: MessageFields, out: Uint8Array, at: number): void {
   const fields = EIP712_TYPES[primaryType] as readonly TypedField[]
   const { bytes, view } = STRUCT_BUFFERS.get(primaryType) as { bytes: Uint8Array; view: DataView }
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i] as TypedField
     writeValue(bytes, view, 32 * (i + 1), field.type, message[field.name] as FieldValue)
   }
-  return treeKeccak(bytes)
+  treeKeccakInto(bytes, out, at)
 }
 
 const DOMAIN_TYPE_HASH = keccak256(encoder.encode('EIP712Domain(string name,string version,uint256 chainId)'))
@@ -229,7 +244,7 @@ DIGEST_INPUT[1] = 0x01
  */
 export function typedDataDigest(domainSep: Uint8Array, kind: TxKind, message: MessageFields): Uint8Array {
   DIGEST_INPUT.set(domainSep, 2)
-  DIGEST_INPUT.set(structHash(PRIMARY_TYPE[kind], message), 34)
+  structHashInto(PRIMARY_TYPE[kind], message, DIGEST_INPUT, 34)
   return treeKeccak(DIGEST_INPUT)
 }
 

@@ -39,4 +39,4 @@ export {
   treeValueKey,
 } from './smtStore.ts'
 export type { HashingBackend } from './treeHash.ts'
-export { hashingBackend, initHashing, smtInnerHash, smtLeafHash, treeKeccak } from './treeHash.ts'
+export { hashingBackend, initHashing, smtInnerHash, smtLeafHash, treeKeccak, treeKeccakInto } from './treeHash.ts'
