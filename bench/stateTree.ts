@@ -163,8 +163,9 @@ async function smtCommits(n: number, smt: SparseMerkleTree, blocks: LeafWrite[][
     await settle() // a full GC and an idle process first: earlier garbage is not charged to the commits
     const m = await measureBlocks('SMT commit', blocks[i] as LeafWrite[][], (w) => {
       height += 1n
-      // every record visited as the node's store visits them (a view each), without the LevelDB batch
-      smt.commit(height, w).records.forEach(() => {
+      // every record visited as the node's store visits them (a view for each value, keys by place), without the
+      // LevelDB batch
+      smt.commit(height, w).records.forEachRecord(() => {
         nodeWrites++
       })
     })

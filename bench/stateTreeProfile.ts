@@ -23,7 +23,7 @@ let height = 0n
 let writes = 0
 const m = await measureBlocks('SMT commit', blocks as LeafWrite[][], (w) => {
   height += 1n
-  smt.commit(height, w).records.forEach(() => {
+  smt.commit(height, w).records.forEachRecord(() => {
     writes++
   })
 })

@@ -27,6 +27,7 @@ import {
   leafDbKey,
   receiptsKey,
   treeDbKey,
+  treeDbKeyAt,
   txIndexKey,
 } from './dbKeys.ts'
 import type { FailPoint, FailPointName } from './failPoints.ts'
@@ -240,8 +241,8 @@ export class ChainStore {
         if (leaf.value === null) batch.del(key)
         else batch.put(key, bytes.outsideHeap(leaf.value))
       }
-      c.treeNodes.forEach((treeKey, value) => {
-        const key = treeDbKey(treeKey, bytes)
+      c.treeNodes.forEachRecord((buf, at, length, value) => {
+        const key = treeDbKeyAt(buf, at, length, bytes)
         if (value === null) batch.del(key)
         else batch.put(key, bytes.outsideHeap(value))
       })

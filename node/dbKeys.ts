@@ -80,3 +80,11 @@ export const leafDbKey = (stateKey: Uint8Array, space: KeySpace = FRESH): Uint8A
 
 export const treeDbKey = (treeKey: Uint8Array, space: KeySpace = FRESH): Uint8Array =>
   prefixed(DB_PREFIX.tree, treeKey, space)
+
+/** treeDbKey of the `length` bytes of `buf` from `at`, copied byte by byte (no view of them is made). */
+export function treeDbKeyAt(buf: Uint8Array, at: number, length: number, space: KeySpace): Uint8Array {
+  const out = space.reserve(length + 1)
+  out[0] = DB_PREFIX.tree
+  for (let i = 0; i < length; i++) out[i + 1] = buf[at + i] as number
+  return out
+}

@@ -20,7 +20,7 @@ export {
 } from './keys.ts'
 export type { LeafWrite } from './merkle.ts'
 export { EMPTY_ROOT, leafHash, MerkleState, merkleRoot, merkleRootOfItems } from './merkle.ts'
-export type { NodeWriteVisitor } from './nodeWrites.ts'
+export type { NodeRecordVisitor, NodeWriteVisitor } from './nodeWrites.ts'
 export { NodeWrites } from './nodeWrites.ts'
 export type { TreeCommit, TreeOptions } from './smt.ts'
 export { DEFAULT_KEEP_HEIGHTS, SparseMerkleTree } from './smt.ts'

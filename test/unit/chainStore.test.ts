@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ChainStore } from '../../node/index.ts'
 import type { LeafWrite, TreeNodeWrite } from '../../state/index.ts'
-import { ByteArena, NodeWrites, toHex } from '../../state/index.ts'
+import { ByteArena, fromHex, NodeWrites, SparseMerkleTree, TREE_RECORD, toHex } from '../../state/index.ts'
 import { tempDir } from '../support/nodes.ts'
 
 /** `length` bytes from a seed (distinct seeds give distinct arrays; no byte pattern repeats across a key). */
@@ -103,6 +103,39 @@ describe('ChainStore.commit', () => {
     expect(toHex((await store.treeRecord(treeHead[1]?.key as Uint8Array)) as Uint8Array)).toBe(
       toHex(treeHead[1]?.value as Uint8Array),
     )
+    await store.close()
+  })
+
+  it("stores a real tree commit's records (keys placed inside the commit's buffer) and its pruning deletes", async () => {
+    const dir = tempDir('chainstore-smt')
+    dirs.push(dir)
+    const store = await ChainStore.open(dir.path, { sync: false })
+    const tree = SparseMerkleTree.empty({ keepHeights: 2 })
+    // what the store must hold: the commits' records applied in order to a map, by the views forEach gives
+    const expected = new Map<string, string>()
+    let deletes = 0
+    for (let h = 1n; h <= 8n; h++) {
+      const writes: LeafWrite[] = Array.from({ length: 40 }, (_, i) => ({
+        key: bytesOf(Number(h) * 1000 + (i % 25), 32),
+        value: i % 7 === 3 ? null : bytesOf(Number(h) * 5000 + i, 20 + (i % 90)),
+      }))
+      const { root, records } = tree.commit(h, writes)
+      records.forEach((key, value) => {
+        if (value === null) {
+          deletes++
+          expected.delete(toHex(key))
+        } else expected.set(toHex(key), toHex(value))
+      })
+      const head = { height: h, hash: bytesOf(Number(h), 32), stateRoot: root, time: 1_700_000_000_000n + h }
+      await store.commit({ head, block: bytesOf(9, 100), receipts: '[]', txHashes: [], leaves: [], treeNodes: records })
+    }
+    expect(deletes).toBeGreaterThan(0)
+    for (const [key, value] of expected) expect(toHex((await store.treeRecord(fromHex(key))) as Uint8Array)).toBe(value)
+    // and nothing else: every node, root and stale-list record in the store (treeRecords leaves out the versioned
+    // values, keys from TREE_RECORD.value up) is one of them
+    const rebuilding = [...expected.keys()].filter((k) => (fromHex(k)[0] as number) < TREE_RECORD.value)
+    const stored = (await store.treeRecords()).map(([key]) => toHex(key))
+    expect(stored.sort()).toEqual(rebuilding.sort())
     await store.close()
   })
 })
