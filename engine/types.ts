@@ -470,8 +470,14 @@ export function isIsolated(subaccount: number): boolean {
   return subaccount >= FIRST_ISOLATED_SUBACCOUNT
 }
 
-/** Addresses kept by internAddress and by subaccountId's memo, each, before it is cleared and starts again. */
+/** Addresses in subaccountId's memo before it is cleared and starts again. */
 const MAX_INTERNED_ADDRESSES = 1 << 21
+/**
+ * Addresses kept by internAddress before it is cleared and starts again: ~25 MB at most. Lower than the id memo's
+ * bound because messages are decoded before their signature is checked, so a client can make it grow with
+ * addresses nobody holds; a node with more active accounts than this only interns less well.
+ */
+const MAX_CANONICAL_ADDRESSES = 1 << 18
 /** One string object per address: see internAddress. */
 const canonicalAddresses = new Map<string, Address>()
 
@@ -487,7 +493,7 @@ const canonicalAddresses = new Map<string, Address>()
 export function internAddress(address: string): Address {
   const known = canonicalAddresses.get(address)
   if (known !== undefined) return known
-  if (canonicalAddresses.size >= MAX_INTERNED_ADDRESSES) canonicalAddresses.clear()
+  if (canonicalAddresses.size >= MAX_CANONICAL_ADDRESSES) canonicalAddresses.clear()
   // a flat copy: `address` may be a slice of a larger string (a worker's answer), which the slice would keep alive
   const kept = [...address].join('') as Address
   canonicalAddresses.set(kept, kept)

@@ -19,6 +19,12 @@ describe('internAddress', () => {
     }
   })
 
+  it('past its bound (2^18 addresses) it starts again and still returns equal strings', () => {
+    const count = (1 << 18) + 5
+    for (let i = 0; i < count; i++) internAddress(address(i))
+    for (const i of [0, 1, count - 2, count - 1]) expect(internAddress(address(i))).toBe(address(i))
+  })
+
   it('a decoded message carries its account lowercase, and subaccount ids are built from it', () => {
     const account = `0x${'Ab'.repeat(20)}`
     const decoded = decodeMessage('cancelAll', { account, subaccount: '3', market: '0', nonce: '1' })
