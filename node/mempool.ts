@@ -23,15 +23,21 @@ interface Pending {
   key: string
   /** arrival (ms), for expire() */
   at: number
-  /** `${account}:${nonce}` in #pendingNonces, or null for a kind without a nonce */
-  nonceKey: string | null
+  /** the account whose nonce it uses (its key in #pendingNonces), or null for a kind without a nonce */
+  account: string | null
+  /** the nonce, when `account` is not null */
+  nonce: bigint
 }
 
 export class Mempool {
   readonly capacity: number
   /** by toHex(hash), in arrival order: one map for the entry and its arrival time, so a removal deletes once */
   readonly #pending = new Map<string, Pending>()
-  readonly #pendingNonces = new Set<string>()
+  /**
+   * each account's pending nonces. By account, then nonce: no `account:nonce` string is built and hashed per
+   * transaction, and the account is the engine's one string for it (internAddress), whose hash is kept
+   */
+  readonly #pendingNonces = new Map<string, Set<bigint>>()
 
   constructor(capacity: number) {
     this.capacity = capacity
@@ -46,7 +52,7 @@ export class Mempool {
   }
 
   hasNonce(account: string, nonce: bigint): boolean {
-    return this.#pendingNonces.has(`${account}:${nonce}`)
+    return this.#pendingNonces.get(account)?.has(nonce) === true
   }
 
   /**
@@ -56,13 +62,16 @@ export class Mempool {
    */
   add(entry: VerifiedSignedTx, at = 0, key = toHex(entry.tx.hash)): void {
     const nonce = messageNonce(entry.tx)
-    const nonceKey = nonce === null ? null : `${messageAccount(entry.tx)}:${nonce}`
+    const account = nonce === null ? null : messageAccount(entry.tx)
+    const nonces = account === null ? undefined : this.#pendingNonces.get(account)
     // the same transaction again is not a second use of its nonce (it keeps its place: see below)
-    if (nonceKey !== null && this.#pendingNonces.has(nonceKey) && !this.#pending.has(key))
+    if (nonce !== null && nonces?.has(nonce) === true && !this.#pending.has(key))
       throw new NonceTaken(`nonce ${nonce} is already used by a pending transaction`)
     if (this.#pending.size >= this.capacity) throw new MempoolFull(`mempool holds ${this.capacity} transactions`)
-    this.#pending.set(key, { entry, key, at, nonceKey })
-    if (nonceKey !== null) this.#pendingNonces.add(nonceKey)
+    this.#pending.set(key, { entry, key, at, account, nonce: nonce ?? 0n })
+    if (account === null || nonce === null) return
+    if (nonces === undefined) this.#pendingNonces.set(account, new Set([nonce]))
+    else nonces.add(nonce)
   }
 
   /** Oldest first, at most `max`, left in the pool until `remove`. */
@@ -94,9 +103,13 @@ export class Mempool {
     return dropped
   }
 
-  /** Keys kept from add(): no hex or nonce string is rebuilt to take a transaction out. */
+  /** Keys kept from add(): no hex string is rebuilt to take a transaction out. An account with none left goes. */
   #drop(p: Pending): void {
     this.#pending.delete(p.key)
-    if (p.nonceKey !== null) this.#pendingNonces.delete(p.nonceKey)
+    if (p.account === null) return
+    const nonces = this.#pendingNonces.get(p.account)
+    if (nonces === undefined) return
+    nonces.delete(p.nonce)
+    if (nonces.size === 0) this.#pendingNonces.delete(p.account)
   }
 }

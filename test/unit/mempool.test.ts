@@ -66,6 +66,21 @@ describe('mempool', () => {
     expect(() => pool.add(entry(2), 0)).toThrow(MempoolFull)
   })
 
+  it("the nonce index is per account: another account's same nonce is free, and a last removal empties it", () => {
+    const B = `0x${'bb'.repeat(20)}` as Address
+    const ofB = entry(1, 3n)
+    ;(ofB.tx.message as { account: Address }).account = B
+    const pool = new Mempool(10)
+    pool.add(entry(1), 0)
+    pool.add(ofB, 0)
+    expect([pool.hasNonce(A, 1n), pool.hasNonce(B, 1n), pool.hasNonce(B, 2n)]).toEqual([true, true, false])
+    pool.remove([ofB.tx.hash])
+    expect([pool.hasNonce(A, 1n), pool.hasNonce(B, 1n)]).toEqual([true, false])
+    // B's nonce 1 is usable again after its last pending transaction left
+    pool.add(ofB, 1)
+    expect(pool.hasNonce(B, 1n)).toBe(true)
+  })
+
   it('remove frees the hash and the nonce, keeps the others in arrival order, and ignores unknown hashes', () => {
     const pool = new Mempool(10)
     for (const n of [1, 2, 3]) pool.add(entry(n), n)
