@@ -203,14 +203,8 @@ function writeSmallWord(view: DataView, at: number, v: number): void {
   view.setUint32(at + 28, v)
 }
 
-export function structHash(primaryType: string, message: MessageFields): Uint8Array {
-  const out = new Uint8Array(32)
-  structHashInto(primaryType, message, out, 0)
-  return out
-}
-
-/** structHash written to out[at..at+32]: the digest takes it in place, with no array of its own. */
-function structHashInto(primaryType: string, message: MessageFields, out: Uint8Array, at: number): void {
+/** The EIP-712 struct hash, written to out[at..at+32]: the digest takes it in place, with no array of its own. */
+function structHash(primaryType: string, message: MessageFields, out: Uint8Array, at: number): void {
   const fields = EIP712_TYPES[primaryType] as readonly TypedField[]
   const { bytes, view } = STRUCT_BUFFERS.get(primaryType) as { bytes: Uint8Array; view: DataView }
   for (let i = 0; i < fields.length; i++) {
@@ -244,7 +238,7 @@ DIGEST_INPUT[1] = 0x01
  */
 export function typedDataDigest(domainSep: Uint8Array, kind: TxKind, message: MessageFields): Uint8Array {
   DIGEST_INPUT.set(domainSep, 2)
-  structHashInto(PRIMARY_TYPE[kind], message, DIGEST_INPUT, 34)
+  structHash(PRIMARY_TYPE[kind], message, DIGEST_INPUT, 34)
   return treeKeccak(DIGEST_INPUT)
 }
 

@@ -19,7 +19,7 @@
  */
 import type { SignedTx, TxKind } from '../engine/index.ts'
 import { decodeMessage, isTxKind, SIGNATURE_BYTES, SYSTEM_KINDS, typedDataDigest } from '../engine/index.ts'
-import { fromHex } from '../state/index.ts'
+import { hexInto } from '../state/index.ts'
 import type { RecoveryItem } from './signaturePacking.ts'
 import type { RecoveryResult, SignaturePool } from './signaturePool.ts'
 import { recoverOne } from './signaturePool.ts'
@@ -145,7 +145,8 @@ export function createAdmissionSignatures(pool: SignaturePool, domainSep: Uint8A
         try {
           const at = SIGNATURE_BYTES * items.length
           // a signature of another length throws here: the call's params check refuses it before recovery
-          const signature = fromHex(p.signature, signatures.subarray(at, at + SIGNATURE_BYTES))
+          const signature = signatures.subarray(at, at + SIGNATURE_BYTES)
+          hexInto(p.signature, SIGNATURE_BYTES, signature, 0)
           signed = { ...decodeMessage(p.kind, p.message), signature } as SignedTx
         } catch {
           continue // the call itself will meet this error and answer it

@@ -64,9 +64,14 @@ export interface KeySpace {
 const FRESH: KeySpace = { reserve: (length) => new Uint8Array(length) }
 
 function prefixed(prefix: number, bytes: Uint8Array, space: KeySpace): Uint8Array {
-  const out = space.reserve(bytes.length + 1)
+  return prefixedAt(prefix, bytes, 0, bytes.length, space)
+}
+
+/** `prefix` then the `length` bytes of `buf` from `at`, copied byte by byte (no view of them is made). */
+function prefixedAt(prefix: number, buf: Uint8Array, at: number, length: number, space: KeySpace): Uint8Array {
+  const out = space.reserve(length + 1)
   out[0] = prefix
-  out.set(bytes, 1)
+  for (let i = 0; i < length; i++) out[i + 1] = buf[at + i] as number
   return out
 }
 
@@ -81,10 +86,6 @@ export const leafDbKey = (stateKey: Uint8Array, space: KeySpace = FRESH): Uint8A
 export const treeDbKey = (treeKey: Uint8Array, space: KeySpace = FRESH): Uint8Array =>
   prefixed(DB_PREFIX.tree, treeKey, space)
 
-/** treeDbKey of the `length` bytes of `buf` from `at`, copied byte by byte (no view of them is made). */
-export function treeDbKeyAt(buf: Uint8Array, at: number, length: number, space: KeySpace): Uint8Array {
-  const out = space.reserve(length + 1)
-  out[0] = DB_PREFIX.tree
-  for (let i = 0; i < length; i++) out[i + 1] = buf[at + i] as number
-  return out
-}
+/** treeDbKey of the `length` bytes of `buf` from `at` (a tree commit's buffer: NodeWrites.forEachRecord). */
+export const treeDbKeyAt = (buf: Uint8Array, at: number, length: number, space: KeySpace): Uint8Array =>
+  prefixedAt(DB_PREFIX.tree, buf, at, length, space)

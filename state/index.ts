@@ -4,7 +4,7 @@
  */
 export { ByteArena } from './byteArena.ts'
 export { CodecError, Reader, Writer } from './codec.ts'
-export { bytesEqual, concatBytes, fromHex, HASH_BYTES, isHex, keccak256, toHex } from './hash.ts'
+export { bytesEqual, concatBytes, fromHex, HASH_BYTES, hexInto, isHex, keccak256, toHex } from './hash.ts'
 export type { KeyPrefix } from './keys.ts'
 export {
   agentsKey,

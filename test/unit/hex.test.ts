@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../../engine/index.ts'
-import { fromHex, isHex, toHex } from '../../state/index.ts'
+import { fromHex, hexInto, isHex, toHex } from '../../state/index.ts'
 
 /** The engine's seeded generator (mulberry32) as 32-bit integers, uniform in [0, 2^32). */
 function generator(seed: number): () => number {
@@ -62,13 +62,14 @@ describe('toHex', () => {
 })
 
 describe('fromHex', () => {
-  it('writes into a view of a larger buffer when given one, leaving the rest of the buffer alone', () => {
+  it('hexInto writes the bytes at a place in a buffer and nowhere else, and refuses another length', () => {
     const buffer = new Uint8Array(8).fill(0xee)
-    const view = buffer.subarray(2, 5)
-    expect(fromHex('0x0a0B0c', view)).toBe(view)
+    hexInto('0x0a0B0c', 3, buffer, 2)
     expect([...buffer]).toEqual([0xee, 0xee, 0x0a, 0x0b, 0x0c, 0xee, 0xee, 0xee])
-    expect(() => fromHex('0x0a0b', view)).toThrow('invalid hex')
-    expect(() => fromHex('0x0a0b0c0d', view)).toThrow('invalid hex')
+    hexInto('0d0e', 2, buffer, 6)
+    expect([...buffer]).toEqual([0xee, 0xee, 0x0a, 0x0b, 0x0c, 0xee, 0x0d, 0x0e])
+    expect(() => hexInto('0x0a0b', 3, buffer, 2)).toThrow('invalid hex')
+    expect(() => hexInto('0x0a0b0c0d', 3, buffer, 2)).toThrow('invalid hex')
   })
 
   it('inverts toHex and matches Buffer, with or without 0x/0X, in any letter case', () => {
